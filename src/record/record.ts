@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { InvalidInputError } from "../errors.js";
+import { usdToMoney, type Money } from "../money.js";
+import type { Pricer } from "../pricing/types.js";
+import { ApiUsageSchema, normalizeUsage, type Usage } from "./usage.js";
+
+export interface ToolUse {
+  name: string;
+  input: unknown;
+}
+
+const timestamp = z.union([
+  z.number().finite(),
+  z.date().transform((d) => d.getTime()),
+  z.iso.datetime({ offset: true, local: true }).transform((s) => Date.parse(s)),
+]);
+
+/** What a user (or a reader, or the SDK middleware) hands over for one model call. */
+export const CallInputSchema = z.looseObject({
+  model: z.string().min(1, "a model id is required"),
+  usage: ApiUsageSchema,
+  /** Milliseconds from request sent to response complete. */
+  latencyMs: z.number().finite().nonnegative("must be >= 0"),
+  /** When the request was sent: epoch ms, a Date or an ISO 8601 string. */
+  startedAt: timestamp.optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+  toolUses: z.array(z.looseObject({ name: z.string(), input: z.unknown() })).default([]),
+  /** A known cost in USD; wins over the price table. */
+  costUsd: z.number().finite().nonnegative().optional(),
+  /** The call ended early (stream cut off, connection lost): usage is what was billed so far. */
+  partial: z.boolean().optional(),
+});
+
+export type CallInput = z.input<typeof CallInputSchema>;
+
+/** One model call, validated and priced. Immutable once recorded. */
+export interface CallRecord {
+  readonly model: string;
+  readonly usage: Usage;
+  readonly latencyMs: number;
+  /** Epoch ms the request was sent; absent when the source did not say. */
+  readonly startedAt?: number;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly toolUses: readonly ToolUse[];
+  /** Exact cost in money units (1e-10 USD), or null when the model has no known price. */
+  readonly cost: Money | null;
+  /** `given` when the record came with its cost, `computed` from prices, `unpriced` otherwise. */
+  readonly costSource: "given" | "computed" | "unpriced";
+  readonly partial?: boolean;
+}
+
+/**
+ * Validates one call and prices it. Throws `InvalidInputError` naming every bad field and value;
+ * an unknown model is not an error: the record keeps its tokens and is flagged unpriced.
+ */
+export function createRecord(input: unknown, pricer: Pricer, subject = "call record"): CallRecord {
+  const parsed = CallInputSchema.safeParse(input);
+  if (!parsed.success) throw InvalidInputError.fromZod(subject, parsed.error, input);
+
+  const call = parsed.data;
+  const usage = normalizeUsage(call.usage);
+  const record: {
+    -readonly [K in keyof CallRecord]: CallRecord[K];
+  } = {
+    model: call.model,
+    usage,
+    latencyMs: call.latencyMs,
+    tags: call.tags,
+    toolUses: call.toolUses,
+    cost: null,
+    costSource: "unpriced",
+  };
+  if (call.startedAt !== undefined) record.startedAt = call.startedAt;
+  if (call.partial) record.partial = true;
+
+  if (call.costUsd !== undefined) {
+    record.cost = usdToMoney(call.costUsd);
+    record.costSource = "given";
+    return record;
+  }
+
+  const price = pricer.price(call.model, usage, call.startedAt);
+  if (price.priced) {
+    record.cost = price.cost;
+    record.costSource = "computed";
+  }
+  return record;
+}
