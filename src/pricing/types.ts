@@ -17,6 +17,13 @@ export type PriceResult =
       reason: string;
     };
 
+/**
+ * How a call is served, which changes its rates: the same fields `Usage` carries. `serviceTier:
+ * "batch"` halves token rates, `speed: "fast"` multiplies them by the model's fast multiplier,
+ * `inferenceGeo: "us"` adds the model's data-residency premium. Absent fields mean standard.
+ */
+export type PricingMode = Pick<Usage, "serviceTier" | "speed" | "inferenceGeo">;
+
 /** Turns a call's usage into its cost. Pure: no network, no clock. */
 export interface Pricer {
   /**
@@ -29,22 +36,31 @@ export interface Pricer {
 
   /**
    * Rates for a model, for projecting a call's cost before it is sent. Undefined for an unknown
-   * model.
+   * model, or for a mode it has no price for (fast mode on a model with no known multiplier).
+   *
+   * @param mode how the call will be served; defaults to standard.
    */
-  rates(model: string, at?: number): ModelRates | undefined;
+  rates(model: string, at?: number, mode?: PricingMode): ModelRates | undefined;
 }
 
-/** Per-token rates in money units (1e-10 USD), already adjusted for tier, batch and speed. */
-export interface ModelRates {
-  modelId: string;
+/** Per-token rates of one context tier, in money units (1e-10 USD per token). */
+export interface TokenRates {
   input: Money;
   output: Money;
   cacheRead: Money;
   cacheWrite5m: Money;
   cacheWrite1h: Money;
-  /** Prompt size (input plus cache tokens) above which the whole request bills at `longContext`. */
+}
+
+/** Per-token rates in money units (1e-10 USD), already adjusted for batch, speed and geo. */
+export interface ModelRates extends TokenRates {
+  modelId: string;
+  /**
+   * Prompt size in tokens (input plus cache reads and writes, per request) above which the whole
+   * request bills at `longContext`. A prompt of exactly this size bills at the base rates.
+   */
   longContextThreshold?: number;
-  longContext?: Omit<ModelRates, "modelId" | "longContextThreshold" | "longContext" | "webSearch">;
+  longContext?: TokenRates;
   /** Per single web search. */
   webSearch: Money;
 }

@@ -1,0 +1,62 @@
+import { budgetPot, defineSharedBudget, type SharedBudgetInput } from "../budget/windows.js";
+import { usdToMoney } from "../money.js";
+import type { BudgetLine, CallPlan, Policy } from "./policy.js";
+
+export interface BudgetOptions {
+  /** Hard budget per run, USD. */
+  maxCostUsd?: number;
+  /** Hard budget per step, USD, for calls tagged with a step. */
+  maxCostUsdPerStep?: number;
+  /** Per-step overrides of `maxCostUsdPerStep`. */
+  steps?: Record<string, { maxCostUsd?: number }>;
+  /** Budgets shared across runs and processes. */
+  sharedBudgets?: SharedBudgetInput[];
+}
+
+/**
+ * Dollar budgets. This policy does not vote: it names the budgets a call must reserve its
+ * projected cost against, and the engine reserves them atomically in the budget store, so calls
+ * in flight at the same time cannot all pass a check that only one of them fits.
+ */
+export function budgetPolicy(options: BudgetOptions): Policy {
+  const shared = (options.sharedBudgets ?? []).map(defineSharedBudget);
+
+  return {
+    name: "budget",
+
+    budgets(plan: CallPlan): BudgetLine[] {
+      const lines: BudgetLine[] = [];
+      const runKey = `run:${plan.run.id}`;
+
+      if (options.maxCostUsd !== undefined) {
+        const limit = usdToMoney(options.maxCostUsd);
+        lines.push({ policy: "maxCostUsd", key: runKey, limit, label: "run budget" });
+      }
+
+      const step = plan.step;
+      const override = step === undefined ? undefined : options.steps?.[step]?.maxCostUsd;
+      const stepLimit = override ?? options.maxCostUsdPerStep;
+      if (step !== undefined && stepLimit !== undefined) {
+        lines.push({
+          policy: override !== undefined ? `steps.${step}.maxCostUsd` : "maxCostUsdPerStep",
+          key: `${runKey}:step:${step}`,
+          limit: usdToMoney(stepLimit),
+          label: `step "${step}" budget`,
+        });
+      }
+
+      for (const budget of shared) {
+        const pot = budgetPot(budget, { ...plan.run.tags, ...plan.tags }, plan.now);
+        const line: BudgetLine = {
+          policy: `sharedBudgets.${budget.name}`,
+          key: pot.key,
+          limit: pot.limit,
+          label: `shared budget "${budget.name}" (${pot.key})`,
+        };
+        if (pot.windowEndsAt !== undefined) line.windowEndsAt = pot.windowEndsAt;
+        lines.push(line);
+      }
+      return lines;
+    },
+  };
+}

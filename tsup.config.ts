@@ -1,0 +1,23 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig([
+  {
+    // The library: ESM and CJS with types. Optional integrations are separate entries so the
+    // core never loads their dependencies.
+    entry: { index: "src/index.ts" },
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    shims: true,
+    target: "node20",
+  },
+  {
+    // The CLI and the runnable examples and benchmarks: ESM only.
+    entry: { cli: "src/cli.ts" },
+    format: ["esm"],
+    sourcemap: true,
+    target: "node20",
+    banner: { js: "#!/usr/bin/env node" },
+  },
+]);
