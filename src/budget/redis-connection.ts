@@ -13,9 +13,10 @@ export function redactorFor(url: string | undefined, options?: RedisOptions): Re
   if (url) {
     secrets.add(url);
     const parsed = safeUrl(url);
-    if (parsed?.password) {
-      secrets.add(parsed.password);
-      secrets.add(decodeURIComponent(parsed.password));
+    for (const password of [parsed?.password, parsed?.searchParams.get("password")]) {
+      if (!password) continue;
+      secrets.add(password);
+      secrets.add(safeDecode(password));
     }
   }
   if (options?.password) secrets.add(options.password);
@@ -27,12 +28,6 @@ export function redactorFor(url: string | undefined, options?: RedisOptions): Re
     for (const secret of ordered) out = out.split(secret).join("***");
     return out.replace(/(rediss?:\/\/)[^@\s/]*@/gi, "$1***@");
   };
-}
-
-/** A URL as it may appear in messages: scheme, host and port, never the user or password. */
-export function describeUrl(url: string): string {
-  const parsed = safeUrl(url);
-  return parsed ? `${parsed.protocol}//${parsed.host}` : "(unparseable Redis URL)";
 }
 
 /**
@@ -94,6 +89,14 @@ export function withTimeout<T>(
     () => undefined,
   );
   return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function safeUrl(url: string): URL | undefined {

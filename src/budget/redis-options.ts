@@ -21,6 +21,8 @@ const schema = z
   .refine((options) => (options.url === undefined) === options.hasClient, {
     message: "give exactly one of url (the store connects) or client (you connect)",
     path: ["url"],
+    // Checked even when other fields are wrong, so one error lists every problem.
+    when: () => true,
   });
 
 export type ParsedRedisStoreOptions = z.output<typeof schema>;
@@ -50,7 +52,15 @@ export function parseRedisStoreOptions(options: {
   return parsed.data;
 }
 
-/** Hides the user and password of a URL: `rediss://***@cache.internal:6380/0`. */
+/**
+ * Hides the user and password of a URL, `rediss://***@cache.internal:6380/0`, and a password given
+ * as a query parameter. Works on malformed URLs too: everything before the last `@` goes.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/\s]*@/i, "$1***@");
+  const query = url.replace(/([?&](?:password|pass|auth)=)[^&]*/gi, "$1***");
+  const at = query.lastIndexOf("@");
+  if (at < 0) return query;
+
+  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(query)?.[0] ?? "";
+  return `${scheme}***${query.slice(at)}`;
 }

@@ -164,11 +164,15 @@ export class Guard extends SafeEmitter<GuardEvents> {
     const stop = verdicts.find((v) => v?.action === "stop");
     if (stop) return this.refuse(run, state, plan, stop);
 
+    // Counted in flight before the first await, so parallel calls see each other.
+    state.begin(step);
     const lines = this.policies.flatMap((p) => p.budgets?.(plan) ?? []);
     const reserved = await reserveAll(this.store, lines, plan.cost);
-    if (!reserved.ok) return this.refuse(run, state, plan, reserved.verdict);
+    if (!reserved.ok) {
+      state.end(step);
+      return this.refuse(run, state, plan, reserved.verdict);
+    }
 
-    state.begin(step);
     for (const verdict of verdicts) {
       if (verdict?.action === "warn") await this.warn(run, plan.call, step, verdict);
     }

@@ -25,10 +25,6 @@ export class PriceIndex {
     }
   }
 
-  has(modelId: string): boolean {
-    return this.#models.has(modelId);
-  }
-
   /**
    * The price in force for a normalised id at `at` (epoch ms; the newest when undefined), read
    * into listed form. `catalogueId` is the catalogue model the id matches, if any: an entry that

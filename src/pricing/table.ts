@@ -64,10 +64,11 @@ const tableSchema = z
       const days = new Set<string>();
       const entries = Array.isArray(value) ? value : [value];
       entries.forEach((entry, index) => {
-        const day = entry.since ?? "(no since)";
+        const day = entry.since ?? "";
         if (days.has(day)) {
           const path = Array.isArray(value) ? ["models", key, index, "since"] : ["models", key];
-          context.addIssue({ code: "custom", path, message: `a second price for ${day}` });
+          const message = `a second price ${day ? `from ${day}` : "with no since"}`;
+          context.addIssue({ code: "custom", path, message });
         }
         days.add(day);
       });
@@ -134,7 +135,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   );
 }
 
-// Node names a byte position in its syntax errors; a line and column find it in an editor.
+// Node names a character position in its syntax errors; a line and column find it in an editor.
 function lineOf(text: string, error: unknown): string {
   const message = String((error as Error).message);
   const position = /position (\d+)/.exec(message)?.[1];

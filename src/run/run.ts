@@ -47,6 +47,7 @@ export class Run {
   private first: number | undefined;
   private last: number | undefined;
   private state: RunOutcome = "running";
+  private readonly estimateErrors = new NumberColumn();
   private reason: string | undefined;
 
   constructor(name: string, options: RunOptions = {}) {
@@ -106,6 +107,20 @@ export class Run {
 
     this.latencies.push(record.latencyMs);
     this.kept?.push(record);
+  }
+
+  /**
+   * Notes how far a pre-call prompt estimate was from the prompt the API reported, so the summary
+   * can say how good the pre-call checks were (they are only as good as their estimates).
+   */
+  noteEstimate(estimatedPromptTokens: number, actualPromptTokens: number): void {
+    if (actualPromptTokens <= 0) return;
+    this.estimateErrors.push((estimatedPromptTokens - actualPromptTokens) / actualPromptTokens);
+  }
+
+  /** Relative errors of the prompt estimates noted so far (positive: estimated too high). */
+  estimateErrorsSorted(): Float64Array {
+    return this.estimateErrors.sorted();
   }
 
   /** Totals per model id, in order of first use. */

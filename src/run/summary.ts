@@ -49,6 +49,12 @@ export interface RunSummary {
     web_search_requests: number;
   };
   by_model: Record<string, Breakdown>;
+  /**
+   * How far the pre-call prompt estimates were from the prompts the API reported, as relative
+   * errors (0.05 = 5% too high, -0.05 = 5% too low); null when no call was estimated (a replay
+   * or a recording uses the recorded usage, which is exact).
+   */
+  estimates: { calls: number; mean_abs_error: number; worst_under: number; worst_over: number } | null;
   /** One breakdown per tag key, `step` first, then keys in order of first use. */
   by_tag: Record<string, Record<string, Breakdown>>;
 }
@@ -86,6 +92,7 @@ export function summarize(run: Run): RunSummary {
       web_search_requests: totals.webSearchRequests,
     },
     by_model: breakdowns(run.byModel()),
+    estimates: estimateStats(run.estimateErrorsSorted()),
     by_tag: {},
   };
   if (run.endReason !== undefined) summary.end_reason = run.endReason;
@@ -112,5 +119,18 @@ function breakdown(agg: Readonly<Aggregate>): Breakdown {
     avg_output_tokens: agg.calls === 0 ? 0 : agg.outputTokens / agg.calls,
     input_tokens: prompt,
     output_tokens: agg.outputTokens,
+  };
+}
+
+function estimateStats(errors: Float64Array): RunSummary["estimates"] {
+  if (errors.length === 0) return null;
+
+  let abs = 0;
+  for (const e of errors) abs += Math.abs(e);
+  return {
+    calls: errors.length,
+    mean_abs_error: abs / errors.length,
+    worst_under: Math.min(0, errors[0] as number),
+    worst_over: Math.max(0, errors[errors.length - 1] as number),
   };
 }

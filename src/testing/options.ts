@@ -25,7 +25,7 @@ export interface MockAnthropicOptions {
   delay?: Delay;
   /** Wait between two SSE events, in milliseconds. Default 0 (one tick). */
   chunkDelayMs?: number;
-  /** Wait before each response starts, in milliseconds; a turn's own `latencyMs` wins. Default 0. */
+  /** Wait before each response starts, in milliseconds; a turn's `latencyMs` wins. Default 0. */
   latencyMs?: number;
   /** Most characters in one text or tool-input delta. Default 16. */
   chunkChars?: number;

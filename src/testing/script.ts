@@ -34,7 +34,7 @@ export interface ScriptedReply {
   latencyMs?: number;
   /**
    * Streaming only: stop after this many SSE events. With `error` the server sends an SSE `error`
-   * event (as the API does when it overloads mid-stream) and ends; without, it drops the connection.
+   * event (as the API does when overloaded mid-stream) and ends; without, it drops the connection.
    */
   interrupt?: { afterEvents: number; error?: ScriptedFailure };
 }
@@ -161,7 +161,11 @@ const blockSchema = z.discriminatedUnion("type", [
 ]);
 
 const replySchema = z.object({
-  content: z.union([z.string(), z.array(blockSchema)]),
+  // A string is one text block; reading it as such keeps zod's messages to the block at fault.
+  content: z.preprocess(
+    (value) => (typeof value === "string" ? [text(value)] : value),
+    z.array(blockSchema),
+  ),
   stopReason: z
     .enum(["end_turn", "tool_use", "max_tokens", "stop_sequence", "pause_turn", "refusal"])
     .optional(),

@@ -28,8 +28,12 @@ export interface MockAnthropicServer {
  *
  * @example
  * ```ts
+ * // 529 once, then a tool call, then an answer.
  * const server = await startMockAnthropic({
- *   respond: failFirst([overloaded()], [{ content: [toolUse("get_weather", { city: "Oslo" })] }, { content: "Sunny." }]),
+ *   respond: failFirst(
+ *     [overloaded()],
+ *     [{ content: [toolUse("get_weather", { city: "Oslo" })] }, { content: "Sunny." }],
+ *   ),
  * });
  * const client = new Anthropic({ baseURL: server.url, apiKey: "test" });
  * // ... run the agent ...

@@ -125,7 +125,7 @@ describe("bad price tables", () => {
     );
     expect(error.issues.map((issue) => [issue.path, issue.message])).toEqual([
       ["models.anthropic/Claude-X", 'same model as "claude-x"'],
-      ["models.y.1.since", "a second price for 2026-01-01"],
+      ["models.y.1.since", "a second price from 2026-01-01"],
     ]);
   });
 

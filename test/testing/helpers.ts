@@ -10,7 +10,10 @@ export function clientFor(server: MockAnthropicServer, maxRetries = 0): Anthropi
 }
 
 /** Resolves when the response to the request at `index` has ended, complete or cut off. */
-export function responseEnded(server: MockAnthropicServer, index: number): Promise<RecordedRequest> {
+export function responseEnded(
+  server: MockAnthropicServer,
+  index: number,
+): Promise<RecordedRequest> {
   return new Promise((resolve) => {
     const done = server.requests[index];
     if (done && done.outcome !== "pending") return resolve(done);
@@ -62,4 +65,15 @@ export function post(server: MockAnthropicServer, path: string, body: unknown): 
     headers: { "content-type": "application/json", "x-api-key": "sk-test-secret" },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/** The API's error JSON. */
+export interface ErrorJson {
+  type: "error";
+  error: { type: string; message: string; details?: Record<string, unknown> };
+  request_id: string;
+}
+
+export async function errorJson(response: Response): Promise<ErrorJson> {
+  return (await response.json()) as ErrorJson;
 }

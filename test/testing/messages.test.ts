@@ -10,7 +10,7 @@ import {
   text,
   toolUse,
 } from "../../src/testing/index.js";
-import { MODEL, clientFor, post } from "./helpers.js";
+import { MODEL, clientFor, errorJson, post } from "./helpers.js";
 
 const WEATHER_TOOL = {
   name: "get_weather",
@@ -77,7 +77,11 @@ describe("POST /v1/messages", () => {
       },
     });
     const client = clientFor(server);
-    const params = { model: MODEL, max_tokens: 50, messages: [{ role: "user" as const, content: "Hi" }] };
+    const params = {
+      model: MODEL,
+      max_tokens: 50,
+      messages: [{ role: "user" as const, content: "Hi" }],
+    };
 
     await client.messages.create(params);
     const second = await client.messages.create(params);
@@ -107,7 +111,11 @@ describe("POST /v1/messages", () => {
       maxRetries: 0,
     });
 
-    await client.messages.create({ model: MODEL, max_tokens: 5, messages: [{ role: "user", content: "Hi" }] });
+    await client.messages.create({
+      model: MODEL,
+      max_tokens: 5,
+      messages: [{ role: "user", content: "Hi" }],
+    });
 
     const { headers } = server.requests[0]!;
     expect(headers.authorization).toBe("[redacted]");
@@ -116,7 +124,9 @@ describe("POST /v1/messages", () => {
   });
 
   test("returns tool calls with deterministic ids and stop_reason tool_use", async () => {
-    await start({ respond: [{ content: [text("Checking."), toolUse("get_weather", { city: "Oslo" })] }] });
+    await start({
+      respond: [{ content: [text("Checking."), toolUse("get_weather", { city: "Oslo" })] }],
+    });
     const client = clientFor(server);
 
     const message = await client.messages.create({
@@ -160,7 +170,7 @@ describe("POST /v1/messages", () => {
 
     expect(response.status).toBe(400);
     expect(response.headers.get("request-id")).toBe("req_mock_000001");
-    const body = await response.json();
+    const body = await errorJson(response);
     expect(body.type).toBe("error");
     expect(body.error.type).toBe("invalid_request_error");
     expect(body.error.message).toContain("messages:");
@@ -174,7 +184,7 @@ describe("POST /v1/messages", () => {
     const response = await post(server, "/v1/complete", {});
 
     expect(response.status).toBe(404);
-    expect((await response.json()).error).toEqual({
+    expect((await errorJson(response)).error).toEqual({
       type: "not_found_error",
       message: "Not found: POST /v1/complete",
     });

@@ -54,7 +54,12 @@ describe("streaming", () => {
 
     // message_start carries the input side and 1 output token, as the API does.
     const start_ = events[0]!.data.message as Record<string, unknown>;
-    expect(start_).toMatchObject({ model: MODEL, id: "msg_mock_000001", content: [], stop_reason: null });
+    expect(start_).toMatchObject({
+      model: MODEL,
+      id: "msg_mock_000001",
+      content: [],
+      stop_reason: null,
+    });
     expect(start_.usage).toEqual({
       input_tokens: 4,
       cache_creation_input_tokens: 0,
@@ -91,7 +96,9 @@ describe("streaming", () => {
       chunkChars: 5,
     });
 
-    const events = parseSse(await (await post(mock, "/v1/messages", { ...PARAMS, stream: true })).text());
+    const events = parseSse(
+      await (await post(mock, "/v1/messages", { ...PARAMS, stream: true })).text(),
+    );
 
     expect(events[1]!.data.content_block).toEqual({
       type: "tool_use",
@@ -158,7 +165,11 @@ describe("streaming", () => {
   test("a client can cut a stream off part-way, and the log says so", async () => {
     // Three waits pass, then the server holds: the stream is open and unfinished.
     const gate = gatedDelay(3);
-    const mock = await start({ respond: [{ content: REPLY.repeat(4) }], delay: gate.delay, chunkChars: 8 });
+    const mock = await start({
+      respond: [{ content: REPLY.repeat(4) }],
+      delay: gate.delay,
+      chunkChars: 8,
+    });
     const client = clientFor(mock);
 
     const stream = client.messages.stream(PARAMS);
