@@ -13,11 +13,19 @@ export default defineConfig([
     target: "node20",
   },
   {
-    // The CLI and the runnable examples and benchmarks: ESM only.
+    // The CLI: ESM only.
     entry: { cli: "src/cli.ts" },
     format: ["esm"],
     sourcemap: true,
     target: "node20",
     banner: { js: "#!/usr/bin/env node" },
+  },
+  {
+    // Benchmarks and the demo: runnable scripts, kept out of the published dist/.
+    entry: ["bench/*.ts"],
+    outDir: "build/bench",
+    format: ["esm"],
+    target: "node20",
+    clean: true,
   },
 ]);

@@ -37,8 +37,8 @@ export function redactorFor(url: string | undefined, options?: RedisOptions): Re
 export function connect(url: string, commandTimeoutMs: number, extra?: RedisOptions): Redis {
   return new Redis(url, {
     // The store stops waiting after commandTimeoutMs with its own timer, which still sees a late
-    // answer (and releases a late reservation); this longer limit only frees stuck commands.
-    commandTimeout: commandTimeoutMs * 4,
+    // answer (and releases a late reservation); this far longer limit only frees stuck commands.
+    commandTimeout: Math.max(commandTimeoutMs * 10, 5_000),
     // A command cut off by a dropped connection fails rather than replaying unseen on reconnect.
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,

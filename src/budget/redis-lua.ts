@@ -12,17 +12,19 @@
  * uses its own clock only to delete keys (PEXPIREAT at the window's end), which is cleanup.
  */
 
-// Runs first in every script: the window and lease bookkeeping that keeps a budget honest.
+// Runs first in every script: the window and lease bookkeeping that keeps a budget honest. It
+// leaves the budget's totals in `spent` and `reserved`, which the scripts keep current.
 const PRELUDE = `
 local totals, leases, expiry = KEYS[1], KEYS[2], KEYS[3]
 local now = tonumber(ARGV[1])
-
--- Integers go back to Redis as plain digits; tostring() would write 1e+14 for large amounts.
-local function int(x) return string.format('%.0f', x) end
+local t = redis.call('HMGET', totals, 'windowEndsAt', 'spent', 'reserved')
+local spent, reserved = tonumber(t[2]) or 0, tonumber(t[3]) or 0
 
 -- A window that has ended starts afresh: yesterday's spend does not block today.
-local ends = tonumber(redis.call('HGET', totals, 'windowEndsAt'))
-if ends and ends <= now then redis.call('DEL', totals, leases, expiry) end
+if t[1] and tonumber(t[1]) <= now then
+  redis.call('DEL', totals, leases, expiry)
+  spent, reserved = 0, 0
+end
 
 -- Leases of crashed processes stop holding the budget; old settled markers are dropped. Bounded
 -- per call so one script never stalls Redis; the rest go on later calls.
@@ -35,9 +37,14 @@ if #lapsed > 0 then
   end
   redis.call('HDEL', leases, unpack(lapsed))
   redis.call('ZREM', expiry, unpack(lapsed))
-  if held > 0 then redis.call('HINCRBY', totals, 'reserved', int(-held)) end
+  if held > 0 then
+    reserved = reserved - held
+    -- %.0f writes plain digits; tostring() would write 1e+14 for large amounts.
+    redis.call('HSET', totals, 'reserved', string.format('%.0f', reserved))
+  end
 end
 
+-- Keys written by a windowed budget go when the window does (by Redis's clock: cleanup only).
 local function expire_at(windowEndsAt)
   if windowEndsAt == '' then return end
   redis.call('HSET', totals, 'windowEndsAt', windowEndsAt)
@@ -46,23 +53,24 @@ local function expire_at(windowEndsAt)
   redis.call('PEXPIREAT', expiry, windowEndsAt)
 end
 
-local function state()
-  local t = redis.call('HMGET', totals, 'spent', 'reserved')
-  return tonumber(t[1] or '0'), tonumber(t[2] or '0')
+-- Frees a lease's amount; amounts travel as the decimal strings Redis stored.
+local function unhold(amount)
+  if tonumber(amount) == 0 then return end
+  reserved = reserved - tonumber(amount)
+  redis.call('HINCRBY', totals, 'reserved', '-' .. amount)
 end
 `;
 
-/** ARGV: now, id, amount, limit, leaseExpiresAt, windowEndsAt ('' for none). */
+/** ARGV: now, id, amount, limit, leaseEndsAt, windowEndsAt ('' for none). */
 export const RESERVE = `${PRELUDE}
 local id, amount, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local spent, reserved = state()
-if spent + reserved + amount > limit then return {0, int(spent), int(reserved)} end
+if spent + reserved + amount > limit then return {0, spent, reserved} end
 
 redis.call('HINCRBY', totals, 'reserved', ARGV[3])
 redis.call('HSET', leases, id, ARGV[3])
 redis.call('ZADD', expiry, ARGV[5], id)
 expire_at(ARGV[6])
-return {1, int(spent), int(reserved + amount)}
+return {1, spent, reserved + amount}
 `;
 
 /**
@@ -70,20 +78,17 @@ return {1, int(spent), int(reserved + amount)}
  * idempotent: a settle that timed out but did reach Redis, then replayed on reconcile, counts once.
  */
 export const SETTLE = `${PRELUDE}
-local id, actual = ARGV[2], tonumber(ARGV[3])
+local id = ARGV[2]
 local amount = redis.call('HGET', leases, id)
-if amount == 'settled' then
-  local spent, reserved = state()
-  return {0, int(spent), int(reserved)}
-end
+if amount == 'settled' then return {0, spent, reserved} end
 
-if amount then redis.call('HINCRBY', totals, 'reserved', int(-tonumber(amount))) end
+if amount then unhold(amount) end
+spent = spent + tonumber(ARGV[3])
 redis.call('HINCRBY', totals, 'spent', ARGV[3])
 redis.call('HSET', leases, id, 'settled')
 redis.call('ZADD', expiry, ARGV[4], id)
 expire_at(ARGV[5])
-local spent, reserved = state()
-return {1, int(spent), int(reserved)}
+return {1, spent, reserved}
 `;
 
 /** ARGV: now, id. Releasing an unknown or settled reservation changes nothing. */
@@ -91,16 +96,14 @@ export const RELEASE = `${PRELUDE}
 local id = ARGV[2]
 local amount = redis.call('HGET', leases, id)
 if amount and amount ~= 'settled' then
-  redis.call('HINCRBY', totals, 'reserved', int(-tonumber(amount)))
+  unhold(amount)
   redis.call('HDEL', leases, id)
   redis.call('ZREM', expiry, id)
 end
-local spent, reserved = state()
-return {int(spent), int(reserved)}
+return {spent, reserved}
 `;
 
 /** ARGV: now. Reads after the same lease and window bookkeeping as every other script. */
 export const READ = `${PRELUDE}
-local spent, reserved = state()
-return {int(spent), int(reserved)}
+return {spent, reserved}
 `;

@@ -172,11 +172,13 @@ export class RedisBudgetStore extends EventEmitter<RedisBudgetStoreEvents> imple
     const unsyncedAmount = this.ledger.unsyncedAmount;
     const reason = this.outage?.reason ?? "closed during an outage";
     this.closed = true;
-    this.client.off("error", this.onClientError);
-    this.client.off("ready", this.onClientReady);
     if (this.ownsClient) {
+      // Our listeners stay on our own client: a late connection error must not reach the console.
       await withTimeout(this.client.quit(), this.commandTimeoutMs).catch(() => undefined);
       this.client.disconnect();
+    } else {
+      this.client.off("error", this.onClientError);
+      this.client.off("ready", this.onClientReady);
     }
 
     if (unsyncedAmount === 0) return;

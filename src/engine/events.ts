@@ -32,6 +32,57 @@ export interface GuardEvents {
   trip: (event: { run: Run; error: PolicyViolationError; when: TripPoint }) => void;
   /** The run ended, however it ended; `summary.outcome` says how. */
   runEnd: (event: { run: Run; summary: RunSummary }) => void;
+  /**
+   * A model call attempt failed before it produced a response (an HTTP error such as 429, 529 or
+   * 5xx, or a network error): nothing is recorded for it and its reservation is released. The
+   * SDK may retry it; the retry is a new attempt. Emitted by the SDK middleware.
+   */
+  attemptFailed: (event: AttemptFailedEvent) => void;
+  /**
+   * The SDK middleware cut a stream off because its output would break a limit (or its run was
+   * stopped meanwhile); what it had spent is recorded as a partial call.
+   */
+  streamCut: (event: { run: Run; record: CallRecord; error: PolicyViolationError }) => void;
+  /** Wind-down lowered a request's `max_tokens` to what the remaining budget can pay for. */
+  windDown: (event: WindDownEvent) => void;
+  /**
+   * The SDK middleware could not read a request or a response, or could not record a call. The
+   * agent's call went on; this event reports what was not guarded or not recorded.
+   */
+  middlewareError: (event: MiddlewareErrorEvent) => void;
   /** A listener threw. The run was not affected; this event reports it. */
   listenerError: (event: { event: string; error: unknown }) => void;
+}
+
+export interface AttemptFailedEvent {
+  run: Run;
+  model: string;
+  step?: string;
+  /** The HTTP status, when the server answered; absent for a network error or an abort. */
+  status?: number;
+  /** The error thrown, for a network error or an abort. */
+  error?: unknown;
+  /** 0-based attempt number, from the SDK's `x-stainless-retry-count` header. */
+  retry: number;
+  latencyMs: number;
+}
+
+export interface WindDownEvent {
+  run: Run;
+  model: string;
+  step?: string;
+  /** The `max_tokens` the agent asked for. */
+  requested: number;
+  /** The `max_tokens` sent. */
+  allowed: number;
+  /** What the tightest budget had left before the call, in USD. */
+  remainingUsd: number;
+}
+
+export interface MiddlewareErrorEvent {
+  /** The run the call belonged to, when it was known. */
+  run?: Run;
+  /** Where it failed: reading the request, counting tokens, reading the response, recording. */
+  phase: "request" | "count_tokens" | "response" | "record";
+  error: unknown;
 }

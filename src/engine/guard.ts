@@ -5,7 +5,7 @@ import { systemClock } from "../clock.js";
 import { moneyToUsd, type Money } from "../money.js";
 import type { Pricer } from "../pricing/types.js";
 import { createRecord, type CallInput, type CallRecord } from "../record/record.js";
-import type { Usage } from "../record/usage.js";
+import { EMPTY_USAGE, type Usage } from "../record/usage.js";
 import { buildPolicies } from "../policies/build.js";
 import type { PolicyConfig } from "../policies/config.js";
 import type { BudgetLine, CallPlan, Policy, Verdict } from "../policies/policy.js";
@@ -57,6 +57,17 @@ export interface Ticket {
   readonly held: Held[];
 }
 
+/** The tightest dollar budget a call would spend from, and what it has left. */
+export interface BudgetHeadroom {
+  /** Limit minus settled spend minus calls in flight, in money units; never below 0. */
+  remaining: Money;
+  limit: Money;
+  /** The policy that set the budget, e.g. `maxCostUsd`. */
+  policy: string;
+  /** How the budget reads in a message, e.g. `run budget`. */
+  label: string;
+}
+
 /**
  * The policy engine. It checks every call before it is sent (and refuses the one that would break
  * a hard limit), records it when it completes, lets the pattern policies decide whether the run
@@ -100,6 +111,47 @@ export class Guard extends SafeEmitter<GuardEvents> {
   /** Aborts when the run trips or ends: hand it to tools and HTTP calls the agent makes. */
   signal(run: Run): AbortSignal {
     return this.state(run).abort.signal;
+  }
+
+  /** True when a violation throws (`onViolation: "throw"`); false in shadow (`emit`) mode. */
+  get enforcing(): boolean {
+    return this.onViolation === "throw";
+  }
+
+  /**
+   * What the tightest dollar budget a call of `run` (with these call tags, `step` among them)
+   * would spend from has left now, or undefined when no dollar budget applies. For winding a run
+   * down: an agent (or the SDK middleware) can size its next call to fit.
+   */
+  async remainingBudget(
+    run: Run,
+    tags: Record<string, string> = {},
+  ): Promise<BudgetHeadroom | undefined> {
+    const plan: CallPlan = {
+      run,
+      model: "",
+      step: tags.step,
+      tags,
+      usage: EMPTY_USAGE,
+      cost: null,
+      call: run.totals.calls + 1,
+      stepCall: 1,
+      now: this.clock.now(),
+    };
+    const lines = this.policies.flatMap((p) => p.budgets?.(plan) ?? []);
+    if (lines.length === 0) return undefined;
+
+    // Budgets are read one by one, not atomically: the figure is a guide for sizing a call, and
+    // the reservation before the call is what enforces the limit.
+    let tightest: BudgetHeadroom | undefined;
+    for (const line of lines) {
+      const state = await this.store.read(line.key);
+      const remaining = Math.max(0, line.limit - state.spent - state.reserved);
+      if (tightest === undefined || remaining < tightest.remaining) {
+        tightest = { remaining, limit: line.limit, policy: line.policy, label: line.label };
+      }
+    }
+    return tightest;
   }
 
   /** The trip that stopped the run, if one did. */
@@ -208,6 +260,17 @@ export class Guard extends SafeEmitter<GuardEvents> {
   async cancelCall(ticket: Ticket): Promise<void> {
     this.states.get(ticket.run)?.end(ticket.step);
     await Promise.all(ticket.held.map((h) => this.store.release(h.reservation as Reservation)));
+  }
+
+  /**
+   * Stops a run at a call in flight, for a limit the check before the call could not see coming:
+   * the SDK middleware cutting off a stream whose output would break a budget. Returns the typed
+   * error (thrown to the agent by the caller in `throw` mode); the run's later calls are refused
+   * with it. In `emit` mode it only announces the trip.
+   */
+  stop(ticket: Ticket, verdict: Verdict): PolicyViolationError {
+    const state = this.state(ticket.run);
+    return this.trip(ticket.run, state, verdict, "after_call", ticket.call, ticket.step);
   }
 
   private plan(run: Run, state: RunState, planned: PlannedCall, step?: string): CallPlan {

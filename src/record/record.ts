@@ -39,14 +39,15 @@ export interface CallRecord {
   readonly usage: Usage;
   readonly latencyMs: number;
   /** Epoch ms the request was sent; absent when the source did not say. */
-  readonly startedAt?: number;
+  readonly startedAt: number | undefined;
   readonly tags: Readonly<Record<string, string>>;
   readonly toolUses: readonly ToolUse[];
   /** Exact cost in money units (1e-10 USD), or null when the model has no known price. */
   readonly cost: Money | null;
   /** `given` when the record came with its cost, `computed` from prices, `unpriced` otherwise. */
   readonly costSource: "given" | "computed" | "unpriced";
-  readonly partial?: boolean;
+  /** The call ended early (a stream cut off): its usage is what was billed so far. */
+  readonly partial: boolean;
 }
 
 /**
@@ -59,19 +60,18 @@ export function createRecord(input: unknown, pricer: Pricer, subject = "call rec
 
   const call = parsed.data;
   const usage = normalizeUsage(call.usage);
-  const record: {
-    -readonly [K in keyof CallRecord]: CallRecord[K];
-  } = {
+  // Every record gets every field, in one order, so the hot path sees a single object shape.
+  const record: { -readonly [K in keyof CallRecord]-?: CallRecord[K] } = {
     model: call.model,
     usage,
     latencyMs: call.latencyMs,
+    startedAt: call.startedAt,
     tags: call.tags,
     toolUses: call.toolUses,
     cost: null,
     costSource: "unpriced",
+    partial: call.partial === true,
   };
-  if (call.startedAt !== undefined) record.startedAt = call.startedAt;
-  if (call.partial) record.partial = true;
 
   if (call.costUsd !== undefined) {
     record.cost = usdToMoney(call.costUsd);

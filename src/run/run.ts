@@ -44,8 +44,9 @@ export class Run {
   private readonly kept: CallRecord[] | undefined;
   private readonly clock: Clock;
   private readonly pricer: Pricer | undefined;
-  private first: number | undefined;
-  private last: number | undefined;
+  // NaN until the first call: a double field from the start keeps `add` free of allocations.
+  private first = Number.NaN;
+  private last = Number.NaN;
   private state: RunOutcome = "running";
   private readonly estimateErrors = new NumberColumn();
   private reason: string | undefined;
@@ -71,12 +72,12 @@ export class Run {
 
   /** Epoch ms of the first call's start, or undefined before any call. */
   get startedAt(): number | undefined {
-    return this.first;
+    return Number.isNaN(this.first) ? undefined : this.first;
   }
 
   /** Epoch ms of the last call's end, or undefined before any call. */
   get endedAt(): number | undefined {
-    return this.last;
+    return Number.isNaN(this.last) ? undefined : this.last;
   }
 
   /** Validates, prices and adds a call. Throws `InvalidInputError` naming each bad field. */
@@ -94,15 +95,16 @@ export class Run {
       record.startedAt === undefined ? this.clock.now() : record.startedAt + record.latencyMs;
     const start = end - record.latencyMs;
 
-    if (this.first === undefined || start < this.first) this.first = start;
-    if (this.last === undefined || end > this.last) this.last = end;
+    if (!(start >= this.first)) this.first = start;
+    if (!(end <= this.last)) this.last = end;
 
     addToAggregate(this.totals, record);
     addToAggregate(this.bucket(this.models, record.model), record);
-    for (const key in record.tags) {
+    const tags = record.tags;
+    for (const key of Object.keys(tags)) {
       let values = this.tagBreakdowns.get(key);
       if (!values) this.tagBreakdowns.set(key, (values = new Map()));
-      addToAggregate(this.bucket(values, record.tags[key] as string), record);
+      addToAggregate(this.bucket(values, tags[key] as string), record);
     }
 
     this.latencies.push(record.latencyMs);

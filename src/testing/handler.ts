@@ -114,6 +114,9 @@ export class MockHandler {
       if (!response.headersSent) sendApiError(response, apiError, requestId);
       else response.destroy();
     }
+
+    // Set here as well as on close, so the log has the status as soon as the client can see it.
+    if (response.headersSent) entry.status = response.statusCode;
   }
 
   private async messages(

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 import { type Clock, systemClock } from "../clock.js";
 import { InvalidInputError } from "../errors.js";
-import type { Script } from "./script.js";
+import { type Script, turnListIssues } from "./script.js";
 
 /** Waits `ms` milliseconds. The mock takes all its waiting from one of these. */
 export type Delay = (ms: number) => Promise<void>;
@@ -68,10 +68,17 @@ const schema = z.object({
   inferenceGeo: z.string().min(1).default("global"),
 });
 
-/** Fills in defaults and reports every bad option, each with its name, in one error. */
+/**
+ * Fills in defaults and reports every bad option, each with its name, in one error; a list of
+ * turns is checked here too, so a typo in turn 5 fails at start rather than mid-run.
+ */
 export function resolveOptions(options: MockAnthropicOptions): ResolvedOptions {
+  const subject = "mock Anthropic options";
   const result = schema.safeParse(options);
-  if (!result.success)
-    throw InvalidInputError.fromZod("mock Anthropic options", result.error, options);
+  if (!result.success) throw InvalidInputError.fromZod(subject, result.error, options);
+
+  const { respond } = result.data;
+  const issues = Array.isArray(respond) ? turnListIssues(respond) : [];
+  if (issues.length > 0) throw new InvalidInputError(subject, issues);
   return result.data as ResolvedOptions;
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { InvalidInputError } from "../errors.js";
+import { type InputIssue, InvalidInputError } from "../errors.js";
 import { ScriptExhaustedError } from "./errors.js";
 import type { MessagesRequest } from "./request.js";
 
@@ -176,10 +176,28 @@ const replySchema = z.object({
     .optional(),
 });
 
+// A failure is told from a reply by its `status`, so each is checked against its own schema and
+// zod's messages name the field at fault rather than "no union member matched".
+function checkTurn(value: unknown) {
+  const isFailure = typeof value === "object" && value !== null && "status" in value;
+  return (isFailure ? failureSchema : replySchema).safeParse(value);
+}
+
 /** Checks what a script returned, naming the turn and every problem in one error. */
 export function parseTurn(value: unknown, turn: number): ScriptedTurn {
-  const isFailure = typeof value === "object" && value !== null && "status" in value;
-  const result = (isFailure ? failureSchema : replySchema).safeParse(value);
+  const result = checkTurn(value);
   if (result.success) return result.data;
   throw InvalidInputError.fromZod(`scripted turn ${turn}`, result.error, value);
+}
+
+/** The problems of every turn in a list, each with its path (`respond.2.content.0.name`). */
+export function turnListIssues(turns: readonly unknown[]): InputIssue[] {
+  return turns.flatMap((value, turn) => {
+    const result = checkTurn(value);
+    if (result.success) return [];
+    return InvalidInputError.fromZod("", result.error, value).issues.map((issue) => ({
+      ...issue,
+      path: ["respond", turn, issue.path].filter((part) => part !== "").join("."),
+    }));
+  });
 }

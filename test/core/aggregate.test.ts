@@ -23,7 +23,9 @@ const callArb = fc.record({
   start: fc.nat(1_000_000),
 });
 
-function toRecord(c: fc.RecordValue<typeof callArb extends fc.Arbitrary<infer T> ? T : never>) {
+type Call = typeof callArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toRecord(c: Call) {
   return createRecord(
     {
       model: c.model,

@@ -32,7 +32,7 @@ function guardWith(policy: PolicyConfig) {
 /** Makes one call costing `usd`, checked before and recorded after, as the middleware does. */
 async function call(guard: Guard, run: ReturnType<Guard["startRun"]>, usd: number, step?: string) {
   const cents = Math.round(usd * 100);
-  const tags = step ? { step } : {};
+  const tags: Record<string, string> = step ? { step } : {};
   const ticket = await guard.beforeCall(run, {
     model: "m",
     tags,

@@ -225,4 +225,16 @@ describe("startMockAnthropic", () => {
     expect(message).toContain("port:");
     expect(message).toContain("chunkChars:");
   });
+
+  test("checks a list of turns at start, naming the turn and field at fault", async () => {
+    const turns = [{ content: "ok" }, { content: [{ type: "tool_use", name: "", input: {} }] }];
+
+    const error = await startMockAnthropic({ respond: turns as never }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+
+    expect(isInvalidInputError(error)).toBe(true);
+    expect((error as Error).message).toContain("respond.1.content.0.name:");
+  });
 });

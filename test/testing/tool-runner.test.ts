@@ -115,3 +115,18 @@ describe("client.beta.messages.toolRunner", () => {
     );
   });
 });
+
+describe("threads", () => {
+  test("continuing an unknown message answers 404 thread_not_found, as the API does", async () => {
+    server = await startMockAnthropic({ respond: [] });
+
+    const call = clientFor(server).beta.messages.create({
+      model: MODEL,
+      max_tokens: 10,
+      messages: [{ role: "user", content: "Hi" }],
+      thread: { type: "continue", previous_message_id: "msg_unknown" },
+    });
+
+    await expect(call).rejects.toMatchObject({ status: 404, errorCode: "thread_not_found" });
+  });
+});

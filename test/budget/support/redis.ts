@@ -12,8 +12,13 @@ export const REDIS_URL = process.env.AGENTTRACE_REDIS_URL ?? "redis://127.0.0.1:
  * skipping. Returns a client for inspecting keys.
  */
 export async function requireRedis(): Promise<Redis> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  client.on("error", () => undefined);
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  let connectError: Error | undefined;
+  client.on("error", (error: Error) => (connectError ??= error));
 
   try {
     await client.connect();
@@ -21,7 +26,8 @@ export async function requireRedis(): Promise<Redis> {
     return client;
   } catch (error) {
     client.disconnect();
-    const detail = error instanceof Error ? error.message : String(error);
+    const cause = connectError ?? error;
+    const detail = cause instanceof Error ? cause.message : String(cause);
     throw new Error(
       `Redis is not reachable at ${REDIS_URL.replace(/\/\/[^@/]*@/, "//***@")} (${detail}). ` +
         "Start it with .ci/redis.sh or point AGENTTRACE_REDIS_URL at a disposable Redis.",

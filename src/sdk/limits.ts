@@ -1,0 +1,69 @@
+import type { BudgetHeadroom } from "../engine/guard.js";
+import { moneyToUsd, type Money } from "../money.js";
+import { stepLabel, type Verdict } from "../policies/policy.js";
+import type { Pricer } from "../pricing/types.js";
+import { ApiUsageSchema, normalizeUsage, promptTokens } from "../record/usage.js";
+
+/**
+ * Meters a stream against the budget left for it: the call's own reservation plus what its
+ * tightest budget had left when the stream began. The prompt is priced once, from
+ * `message_start`; each later check adds output at its per-token price, so a check is two
+ * multiplications however long the stream runs.
+ */
+export class StreamBudget {
+  private base: Money | undefined;
+  private perToken: Money = 0;
+  private prompt = 0;
+  private unpriced = false;
+
+  constructor(
+    private readonly pricer: Pricer,
+    private readonly model: string,
+    private readonly at: number,
+    /** The most this call may cost, in money units. */
+    private readonly allowance: Money,
+    private readonly budget: BudgetHeadroom,
+    /** This call's own reservation, part of the allowance. */
+    private readonly reserved: Money,
+  ) {}
+
+  /** A stop verdict when the usage so far costs more than the allowance; undefined otherwise. */
+  check(raw: Record<string, unknown>, step: string | undefined): Verdict | undefined {
+    if (this.unpriced || (this.base === undefined && !this.price(raw))) return undefined;
+
+    const output = typeof raw.output_tokens === "number" ? raw.output_tokens : 0;
+    const cost = (this.base as Money) + output * this.perToken;
+    if (cost <= this.allowance) return undefined;
+
+    const usd = (m: Money) => `$${moneyToUsd(m).toFixed(4)}`;
+    const others = this.budget.limit - this.budget.remaining - this.reserved;
+    return {
+      action: "stop",
+      policy: this.budget.policy,
+      kind: "BudgetExceededError",
+      limit: moneyToUsd(this.budget.limit),
+      observed: moneyToUsd(others + cost),
+      message:
+        `${stepLabel(step)}: the streamed reply reached ${usd(cost)} (${this.prompt} prompt ` +
+        `tokens, about ${output} output tokens so far), above the ${usd(this.allowance)} the ` +
+        `${this.budget.label} had left for it (policy ${this.budget.policy}); the stream was cut ` +
+        `off and its spend recorded as a partial call; lower max_tokens or raise the limit`,
+    };
+  }
+
+  private price(raw: Record<string, unknown>): boolean {
+    // An unreadable usage or an unpriced model cannot be metered: the stream then runs uncut.
+    const parsed = ApiUsageSchema.safeParse(raw);
+    if (!parsed.success) return !(this.unpriced = true);
+
+    const usage = normalizeUsage(parsed.data);
+    const none = this.pricer.price(this.model, { ...usage, outputTokens: 0 }, this.at);
+    const one = this.pricer.price(this.model, { ...usage, outputTokens: 1 }, this.at);
+    if (!none.priced || !one.priced) return !(this.unpriced = true);
+
+    this.base = none.cost;
+    this.perToken = one.cost - none.cost;
+    this.prompt = promptTokens(usage);
+    return true;
+  }
+}

@@ -1,0 +1,101 @@
+import type { Middleware } from "@anthropic-ai/sdk";
+
+import { currentContext, type CallContext } from "../engine/context.js";
+import type { MiddlewareErrorEvent } from "../engine/events.js";
+import type { Guard } from "../engine/guard.js";
+import type { Run } from "../run/run.js";
+import { GuardedCall, type Shared } from "./call.js";
+import { PromptEstimator } from "./estimate.js";
+import { isMessagesRequest, readMessagesCall, type MessagesCall } from "./request.js";
+import { DEFAULT_MIN_OUTPUT_TOKENS, type WindDownOptions } from "./wind-down.js";
+
+export interface GuardMiddlewareOptions {
+  /**
+   * Ask the API's count-tokens endpoint for each prompt before the call, instead of the local
+   * estimate: exact, at the price of one more (unbilled, rate-limited) request per call. Falls
+   * back to the local estimate when the endpoint fails, and for continued threads. Default false.
+   */
+  countTokens?: boolean;
+  /**
+   * Let a run wind down instead of dying: when the remaining dollar budget cannot pay for a
+   * request's `max_tokens`, lower `max_tokens` to what it can pay for (a `windDown` event says
+   * so). `true` uses the defaults of {@link WindDownOptions}. Default false.
+   */
+  windDown?: boolean | WindDownOptions;
+  /**
+   * Cut a stream off while it runs when its spend would pass what its dollar budget has left, or
+   * when its run is stopped meanwhile; what it spent is recorded as a partial call. Default true.
+   */
+  cutStreams?: boolean;
+  /**
+   * The run that calls made outside any `guard.run(...)` land in, started on first use. `false`
+   * lets such calls through unguarded and unrecorded. Default `"unattributed"`.
+   */
+  unattributedRun?: string | false;
+}
+
+/** The SDK middleware, with the run it files calls made outside any run under. */
+export interface GuardMiddleware extends Middleware {
+  /** The run calls made outside any run were recorded in, once there has been one. */
+  readonly unattributed: Run | undefined;
+}
+
+/**
+ * Guards every `POST /v1/messages` a client sends: `new Anthropic({ middleware:
+ * [guardMiddleware(guard)] })`. Before a request goes out it estimates the prompt and asks the
+ * guard, which throws its typed error (a `PolicyViolationError`) to refuse it; the SDK does not
+ * retry that error, and the request never reaches the network. When the reply completes, the
+ * call is recorded in the run and step of the code that made it (`guard.run`, `withStep`):
+ * from `usage`, or for a stream from `message_start` and the last `message_delta`.
+ *
+ * The middleware never breaks the agent on its own failures: a request or reply it cannot read
+ * goes through as it is, and a `middlewareError` event on the guard reports it.
+ */
+export function guardMiddleware(guard: Guard, options: GuardMiddlewareOptions = {}): GuardMiddleware {
+  const windDown = options.windDown;
+  const shared: Shared = {
+    guard,
+    estimator: new PromptEstimator(),
+    countTokens: options.countTokens ?? false,
+    windDownMin: !windDown
+      ? undefined
+      : ((windDown === true ? undefined : windDown.minOutputTokens) ?? DEFAULT_MIN_OUTPUT_TOKENS),
+    cutStreams: options.cutStreams ?? true,
+    report: (event: MiddlewareErrorEvent) => void guard.emit("middlewareError", event),
+  };
+  const unattributedName = options.unattributedRun ?? "unattributed";
+  let unattributed: Run | undefined;
+
+  // Calls outside any run share one run, started when the first of them is made and restarted
+  // if someone has finished it.
+  const contextOf = (): CallContext | undefined => {
+    const context = currentContext();
+    if (context) return context;
+    if (unattributedName === false) return undefined;
+    if (!unattributed || unattributed.outcome !== "running") {
+      unattributed = guard.startRun(unattributedName);
+    }
+    return { run: unattributed };
+  };
+
+  const middleware: Middleware = async (request, next, ctx) => {
+    if (!isMessagesRequest(request)) return next(request);
+    const context = contextOf();
+    if (!context) return next(request);
+
+    let call: MessagesCall;
+    try {
+      call = readMessagesCall(request, ctx);
+    } catch (error) {
+      shared.report({ run: context.run, phase: "request", error });
+      return next(request);
+    }
+
+    const attempt = new GuardedCall(shared, context, call, request);
+    const admitted = await attempt.admit(request, ctx, next);
+    return attempt.send(admitted, ctx, next);
+  };
+
+  Object.defineProperty(middleware, "unattributed", { get: () => unattributed });
+  return middleware as GuardMiddleware;
+}
