@@ -21,11 +21,13 @@ export default defineConfig([
     banner: { js: "#!/usr/bin/env node" },
   },
   {
-    // Benchmarks and the demo: runnable scripts, kept out of the published dist/.
-    entry: ["bench/*.ts"],
-    outDir: "build/bench",
+    // Benchmarks and examples: runnable scripts, kept out of the published dist/. They import
+    // `agenttrace` as users do, which resolves to dist/ through the package's own exports.
+    entry: ["bench/*.ts", "examples/*.ts"],
+    outDir: "build",
     format: ["esm"],
     target: "node20",
+    external: ["agenttrace"],
     clean: true,
   },
 ]);

@@ -69,13 +69,17 @@ const leanRun = new Run("lean", { keepRecords: false });
 const lean = timePerCall("run.add, aggregates only", CALLS, () => {
   for (let i = 0; i < CALLS; i++) leanRun.add(records[i]!);
 });
-console.log(`overhead over the floor: ${(keep - floor).toFixed(1)} ns/call (keeping records), ` +
-  `${(lean - floor).toFixed(1)} ns/call (aggregates only)`);
+console.log(
+  `overhead over the floor: ${(keep - floor).toFixed(1)} ns/call (keeping records), ` +
+    `${(lean - floor).toFixed(1)} ns/call (aggregates only)`,
+);
 
 const start = performance.now();
 const summary = keepRun.summary();
-console.log(`summary of ${summary.calls.toLocaleString("en-US")} calls: ` +
-  `${(performance.now() - start).toFixed(0)} ms (p95 ${summary.latency_ms.p95} ms)`);
+console.log(
+  `summary of ${summary.calls.toLocaleString("en-US")} calls: ` +
+    `${(performance.now() - start).toFixed(0)} ms (p95 ${summary.latency_ms.p95} ms)`,
+);
 
 // Memory a run keeps per call: add the same records to fresh runs and compare the heap.
 floorArr.length = 0;
@@ -86,15 +90,19 @@ const afterKeep = heap();
 const leanMem = new Run("mem-lean", { keepRecords: false });
 for (let i = 0; i < CALLS; i++) leanMem.add(records[i]!);
 const afterLean = heap();
-console.log(`memory kept by the run: ${((afterKeep - before) / CALLS).toFixed(1)} bytes/call ` +
-  `keeping records (plus the records themselves), ${((afterLean - afterKeep) / CALLS).toFixed(1)} ` +
-  `bytes/call aggregates only`);
+console.log(
+  `memory kept by the run: ${((afterKeep - before) / CALLS).toFixed(1)} bytes/call ` +
+    `keeping records (plus the records themselves), ${((afterLean - afterKeep) / CALLS).toFixed(1)} ` +
+    `bytes/call aggregates only`,
+);
 
 // The records themselves, as a run holding the only reference to them would keep them.
 const beforeRecords = heap();
 const fresh = makeRecords(CALLS);
 const afterRecords = heap();
-console.log(`one call record in memory: ${((afterRecords - beforeRecords) / CALLS).toFixed(0)} bytes`);
+console.log(
+  `one call record in memory: ${((afterRecords - beforeRecords) / CALLS).toFixed(0)} bytes`,
+);
 if (!gc) console.log("(run with node --expose-gc for exact memory figures)");
 void kept.totals;
 void leanMem.totals;

@@ -23,7 +23,7 @@ program
   .command("report")
   .description("print each run's summary: cost, calls, latency percentiles, by model and by step")
   .argument("<files...>", "recordings: call-line JSONL or Claude Code transcripts")
-  .option("--json", "print JSON: {\"runs\": [...]}")
+  .option("--json", 'print JSON: {"runs": [...]}')
   .option("--prices <file>", "a JSON price table that overrides or adds model prices")
   .action(async (files: string[], options: { json?: boolean; prices?: string }) => {
     const recordings = await read(files, await pricerFrom(options.prices));
@@ -43,8 +43,12 @@ program
   .command("replay")
   .description("replay recorded runs through the policy engine: where it would have stopped")
   .argument("<files...>", "recordings: call-line JSONL or Claude Code transcripts")
-  .option("--policy <file>", "a policy file or built-in name (default, strict, budgeted)", "default")
-  .option("--json", "print JSON: {\"runs\": [...]} with trip, warnings and unguarded cost")
+  .option(
+    "--policy <file>",
+    "a policy file or built-in name (default, strict, budgeted)",
+    "default",
+  )
+  .option("--json", 'print JSON: {"runs": [...]} with trip, warnings and unguarded cost')
   .option("--prices <file>", "a JSON price table that overrides or adds model prices")
   .action(async (files: string[], options: { policy: string; json?: boolean; prices?: string }) => {
     const pricer = await pricerFrom(options.prices);

@@ -51,13 +51,7 @@ export { currentContext, runWithContext, withStep, type CallContext } from "./en
 export { PolicySchema, type PolicyConfig, type PolicyFile } from "./policies/config.js";
 export { BUILT_IN_POLICIES, loadPolicy, parsePolicy } from "./policies/load.js";
 export { policyJsonSchema } from "./policies/schema.js";
-export type {
-  BudgetLine,
-  CallOutcome,
-  CallPlan,
-  Policy,
-  Verdict,
-} from "./policies/policy.js";
+export type { BudgetLine, CallOutcome, CallPlan, Policy, Verdict } from "./policies/policy.js";
 export { weightedPrompt } from "./policies/input-growth.js";
 
 export { replayRun, type ReplayResult } from "./replay/replay.js";

@@ -51,8 +51,7 @@ export interface ReserveRequest {
 }
 
 export type ReserveResult =
-  | { ok: true; reservation: Reservation; state: BudgetState }
-  | { ok: false; state: BudgetState };
+  { ok: true; reservation: Reservation; state: BudgetState } | { ok: false; state: BudgetState };
 
 export interface Reservation {
   readonly key: string;

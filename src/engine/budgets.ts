@@ -26,12 +26,16 @@ export async function reserveAll(
 
   for (const line of lines) {
     const request = { key: line.key, limit: line.limit, amount: cost };
-    if (line.windowEndsAt !== undefined) Object.assign(request, { windowEndsAt: line.windowEndsAt });
+    if (line.windowEndsAt !== undefined)
+      Object.assign(request, { windowEndsAt: line.windowEndsAt });
     const result = await store.reserve(request);
 
     if (!result.ok) {
       await Promise.all(held.map((h) => store.release(h.reservation)));
-      return { ok: false, verdict: overBudget(line, cost, result.state.spent, result.state.reserved) };
+      return {
+        ok: false,
+        verdict: overBudget(line, cost, result.state.spent, result.state.reserved),
+      };
     }
     held.push({ line, reservation: result.reservation, spentAfter: result.state.spent });
   }

@@ -1,6 +1,5 @@
 import { EventEmitter } from "eventemitter3";
 
-
 /**
  * An eventemitter3 emitter whose listeners can never break the code that emits: a listener that
  * throws (or returns a rejected promise) is reported as a `listenerError` event and the other

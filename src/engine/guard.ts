@@ -190,7 +190,10 @@ export class Guard extends SafeEmitter<GuardEvents> {
     if (!state) return run.summary();
 
     const trip = state.trip;
-    const summary = run.finish(outcome ?? (trip ? "tripped" : "completed"), reason ?? trip?.message);
+    const summary = run.finish(
+      outcome ?? (trip ? "tripped" : "completed"),
+      reason ?? trip?.message,
+    );
     this.states.delete(run);
     state.abort.abort(trip ?? new Error(`run ${run.name} ended`));
     this.emit("runEnd", { run, summary });
@@ -346,8 +349,11 @@ export class Guard extends SafeEmitter<GuardEvents> {
       `(${Math.round(fraction * 100)}% warning of policy ${line.line.policy})`;
 
     // One warning per crossing per budget window, across every process sharing the store.
-    const claimed = await this.store.claimOnce(line.line.key, `warn:${fraction}`,
-      line.line.windowEndsAt);
+    const claimed = await this.store.claimOnce(
+      line.line.key,
+      `warn:${fraction}`,
+      line.line.windowEndsAt,
+    );
     if (!claimed) return;
 
     const warning = { policy: line.line.policy, limit, observed, fraction, call, message };

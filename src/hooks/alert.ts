@@ -8,10 +8,7 @@ export type AlertKind = "trip" | "warning";
 
 /** The structured half of an alert: what crossed which threshold, in which run. */
 export interface Alert {
-  /**
-   * One per crossing of a threshold per run: run id, kind, policy and step (and a warning's
-   * fraction). Receivers can use it as an idempotency key.
-   */
+  /** One per crossing of a threshold per run (see `alertId`); use it as an idempotency key. */
   alert_id: string;
   kind: AlertKind;
   /** ISO 8601 time the alert was raised. */
@@ -68,12 +65,18 @@ export function buildAlert(source: AlertSource, at: number, includeContent: bool
   return alert;
 }
 
-/** The dedupe key: a second alert with the same key in the same run is the same crossing. */
+/**
+ * The dedupe key: a second alert with the same key in the same run is the same crossing. A
+ * warning's key has its policy, step and fraction; the engine already warns once per threshold.
+ * A trip's key has its policy only: in `emit` mode a run-wide limit trips again on every later
+ * call, whatever its step, and that is still the one crossing. Step limits are told apart by
+ * their policy names (`steps.cite_check.maxCalls`), except the every-step ones
+ * (`maxCallsPerStep`), which alert once per run.
+ */
 export function alertId(source: AlertSource): string {
   const { run } = source;
-  if (source.kind === "trip") {
-    return [run.id, "trip", source.error.policy, source.error.step ?? ""].join(":");
-  }
+  if (source.kind === "trip") return [run.id, "trip", source.error.policy].join(":");
+
   const w = source.warning;
   return [run.id, "warning", w.policy, w.step ?? "", String(w.fraction)].join(":");
 }

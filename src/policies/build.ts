@@ -12,8 +12,12 @@ export function buildPolicies(config: PolicyConfig): Policy[] {
   const warnAtFraction = config.warnAtFraction;
 
   const stepCosts = Object.values(config.steps ?? {}).some((s) => s.maxCostUsd !== undefined);
-  if (config.maxCostUsd !== undefined || config.maxCostUsdPerStep !== undefined || stepCosts ||
-    (config.sharedBudgets?.length ?? 0) > 0) {
+  if (
+    config.maxCostUsd !== undefined ||
+    config.maxCostUsdPerStep !== undefined ||
+    stepCosts ||
+    (config.sharedBudgets?.length ?? 0) > 0
+  ) {
     policies.push(budgetPolicy(config));
   }
 

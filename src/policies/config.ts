@@ -1,25 +1,48 @@
 import { z } from "zod";
 
+// Descriptions live in the schema itself, so editors show them from the generated JSON Schema.
+
 const usd = z.number().finite().nonnegative("must be a dollar amount >= 0");
 const count = z.number().int("must be a whole number").positive("must be >= 1");
 
 const stepLimits = z.strictObject({
-  /** Calls this step may make in one run. */
-  maxCalls: count.optional(),
-  /** Dollars this step may spend in one run. */
-  maxCostUsd: usd.optional(),
+  maxCalls: count.optional().describe("Calls this step may make in one run."),
+  maxCostUsd: usd.optional().describe("Dollars (USD) this step may spend in one run."),
 });
 
-/** A budget shared by every run whose tags match its scope, e.g. a daily budget per tenant. */
-export const SharedBudgetSchema = z.strictObject({
-  /** A name for the budget, part of its store key. */
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . - only"),
-  /** Tag keys whose values pick the budget, e.g. `["tenant"]`: one budget per tenant. */
-  scope: z.array(z.string().min(1)).default([]),
-  limitUsd: usd,
-  /** A calendar window (UTC) after which the budget starts afresh; `none` never resets. */
-  window: z.enum(["none", "hour", "day", "month"]).default("none"),
-});
+export const SharedBudgetSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . - only")
+      .describe("A name for the budget; part of its store key."),
+    scope: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Tag keys whose values pick the budget, e.g. ["tenant"]: one budget per tenant.'),
+    limitUsd: usd.describe("The limit of each budget, in USD."),
+    window: z
+      .enum(["none", "hour", "day", "month"])
+      .default("none")
+      .describe("A UTC calendar window after which the budget starts afresh; none never resets."),
+  })
+  .describe("A budget shared by every run whose tags match its scope, across processes.");
+
+const inputGrowth = z
+  .strictObject({
+    minTokensPerCall: count
+      .default(1000)
+      .describe(
+        "Growth per call that counts, in input-token equivalents: each prompt token weighted by " +
+          "its price relative to uncached input (cache reads 0.1, 5-minute writes 1.25, 1-hour " +
+          "writes 2), so history served from cache grows cheaply and re-sent history does not.",
+      ),
+    consecutiveCalls: count
+      .min(2, "must be >= 2")
+      .default(3)
+      .describe("How many growing calls in a row make a runaway."),
+  })
+  .describe("Prompt growth from call to call within a step and model: re-attached history.");
 
 /**
  * A policy: what the guard watches and the limits it enforces. A policy guards exactly what it
@@ -27,42 +50,42 @@ export const SharedBudgetSchema = z.strictObject({
  */
 export const PolicySchema = z.strictObject({
   $schema: z.string().optional(),
-  /** A policy to build on: `default`, `strict`, `budgeted`, or a path relative to this file. */
-  extends: z.string().optional(),
+  extends: z
+    .string()
+    .optional()
+    .describe("A policy to build on: default, strict, budgeted, or a path relative to this file."),
   description: z.string().optional(),
-  /** `throw` (default): a trip throws to the agent. `emit`: events only, the run goes on. */
-  onViolation: z.enum(["throw", "emit"]).optional(),
-  /** Share of a limit (0 < f < 1) at which a warning fires once. */
-  warnAtFraction: z.number().gt(0).lt(1).nullish(),
-  /** Hard budget per run in USD. Reaching it exactly is allowed; passing it is not. */
-  maxCostUsd: usd.nullish(),
-  /** Hard budget per step (every step) in USD. */
-  maxCostUsdPerStep: usd.nullish(),
-  /** Calls per run. */
-  maxCalls: count.nullish(),
-  /** Calls per step, for calls tagged with a `step`. */
-  maxCallsPerStep: count.nullish(),
-  /** Largest prompt one call may send, in tokens (uncached input plus cache reads and writes). */
-  maxInputTokensPerCall: count.nullish(),
-  /** Prompt growth from call to call within a step and model: the re-attached-history pattern. */
-  inputGrowth: z
-    .strictObject({
-      /**
-       * Growth per call that counts, in input-token equivalents: each prompt token weighted by its
-       * price relative to uncached input (cache reads 0.1, 5-minute writes 1.25, 1-hour writes 2),
-       * so a history served from cache grows cheaply and a re-sent one does not.
-       */
-      minTokensPerCall: count.default(1000),
-      /** How many growing calls in a row make a runaway. */
-      consecutiveCalls: count.min(2, "must be >= 2").default(3),
-    })
-    .nullish(),
-  /** Identical tool requests (same name, same input) in a row that a run may make. */
-  maxIdenticalToolCalls: count.nullish(),
-  /** Per-step overrides, e.g. `{"cite_check": {"maxCalls": 1, "maxCostUsd": 0.5}}`. */
-  steps: z.record(z.string(), stepLimits).nullish(),
-  /** Budgets shared across runs and processes (kept in the guard's budget store). */
-  sharedBudgets: z.array(SharedBudgetSchema).nullish(),
+  onViolation: z
+    .enum(["throw", "emit"])
+    .optional()
+    .describe("throw (default): a trip throws to the agent. emit: events only, the run goes on."),
+  warnAtFraction: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .nullish()
+    .describe("Share of a limit (0 < f < 1) at which a warning fires, once per crossing."),
+  maxCostUsd: usd
+    .nullish()
+    .describe("Hard budget per run, USD. Reaching it exactly is allowed; passing it is not."),
+  maxCostUsdPerStep: usd.nullish().describe("Hard budget per step (every step), USD."),
+  maxCalls: count.nullish().describe("Calls per run."),
+  maxCallsPerStep: count.nullish().describe("Calls per step, for calls tagged with a step."),
+  maxInputTokensPerCall: count
+    .nullish()
+    .describe("Largest prompt one call may send, in tokens (uncached input plus cache tokens)."),
+  inputGrowth: inputGrowth.nullish(),
+  maxIdenticalToolCalls: count
+    .nullish()
+    .describe("Identical tool requests (same name, same input) a run may make in a row."),
+  steps: z
+    .record(z.string(), stepLimits)
+    .nullish()
+    .describe('Per-step overrides, e.g. {"cite_check": {"maxCalls": 1, "maxCostUsd": 0.5}}.'),
+  sharedBudgets: z
+    .array(SharedBudgetSchema)
+    .nullish()
+    .describe("Budgets shared across runs and processes, kept in the guard's budget store."),
 });
 
 export type PolicyFile = z.input<typeof PolicySchema>;
@@ -74,5 +97,5 @@ export type PolicyConfig = {
   >;
 };
 
-export type SharedBudget = z.output<typeof SharedBudgetSchema>;
+export type SharedBudgetConfig = z.output<typeof SharedBudgetSchema>;
 export type StepLimits = z.output<typeof stepLimits>;

@@ -12,7 +12,11 @@ export const BUILT_IN_POLICIES = ["default", "strict", "budgeted"] as const;
  * problem is reported at once, with its path. `base` is the folder relative `extends` paths
  * resolve from.
  */
-export function parsePolicy(value: unknown, subject = "policy", base = process.cwd()): PolicyConfig {
+export function parsePolicy(
+  value: unknown,
+  subject = "policy",
+  base = process.cwd(),
+): PolicyConfig {
   return resolvePolicy(value, subject, base, []);
 }
 
@@ -24,7 +28,12 @@ export function loadPolicy(nameOrPath: string): PolicyConfig {
   return resolvePolicy(readJson(file), `policy file ${file}`, dirname(file), [file]);
 }
 
-function resolvePolicy(value: unknown, subject: string, base: string, seen: string[]): PolicyConfig {
+function resolvePolicy(
+  value: unknown,
+  subject: string,
+  base: string,
+  seen: string[],
+): PolicyConfig {
   const parsed = PolicySchema.safeParse(value);
   if (!parsed.success) throw InvalidInputError.fromZod(subject, parsed.error, value);
 
@@ -34,7 +43,11 @@ function resolvePolicy(value: unknown, subject: string, base: string, seen: stri
     const file = locate(parentName, base);
     if (seen.includes(file)) {
       throw new InvalidInputError(subject, [
-        { path: "extends", message: `extends itself through ${seen.join(" -> ")}`, value: parentName },
+        {
+          path: "extends",
+          message: `extends itself through ${seen.join(" -> ")}`,
+          value: parentName,
+        },
       ]);
     }
     parent = resolvePolicy(readJson(file), `policy file ${file}`, dirname(file), [...seen, file]);

@@ -29,9 +29,10 @@ export function maxCallsPolicy(options: MaxCallsOptions): Policy {
       const stepLimit = options.steps?.[plan.step]?.maxCalls ?? options.maxCallsPerStep;
       if (stepLimit === undefined) return undefined;
 
-      const policy = options.steps?.[plan.step]?.maxCalls !== undefined
-        ? `steps.${plan.step}.maxCalls`
-        : "maxCallsPerStep";
+      const policy =
+        options.steps?.[plan.step]?.maxCalls !== undefined
+          ? `steps.${plan.step}.maxCalls`
+          : "maxCallsPerStep";
       return check(policy, `step "${plan.step}"`, stepLimit, plan.stepCall, options.warnAtFraction);
     },
   };

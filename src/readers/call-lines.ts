@@ -21,7 +21,10 @@ export const CallLineSchema = z.looseObject({
  * Turns one parsed call line into a record. Field names in errors are the file's own
  * (`latency_ms`, not `latencyMs`), so a user can find them in the line.
  */
-export function recordFromCallLine(value: unknown, pricer: Pricer): { run: string; record: CallRecord } {
+export function recordFromCallLine(
+  value: unknown,
+  pricer: Pricer,
+): { run: string; record: CallRecord } {
   const line = CallLineSchema.safeParse(value);
   if (!line.success) throw InvalidInputError.fromZod("call line", line.error, value);
 

@@ -10,10 +10,14 @@ export function formatTextReport(summary: RunSummary): string {
   const lines = [`run: ${summary.run}`];
 
   if (summary.outcome !== "completed" && summary.outcome !== "running") {
-    lines.push(`outcome: ${summary.outcome}${summary.end_reason ? ` (${summary.end_reason})` : ""}`);
+    lines.push(
+      `outcome: ${summary.outcome}${summary.end_reason ? ` (${summary.end_reason})` : ""}`,
+    );
   }
   lines.push(`duration: ${formatDuration(summary.duration_ms)}`);
-  lines.push(`total cost usd: ${summary.cost_usd.toFixed(4)}${unpricedNote(summary.unpriced_calls)}`);
+  lines.push(
+    `total cost usd: ${summary.cost_usd.toFixed(4)}${unpricedNote(summary.unpriced_calls)}`,
+  );
   lines.push(`calls: ${summary.calls}`);
   if (summary.partial_calls > 0) lines.push(`partial calls: ${summary.partial_calls}`);
   lines.push(`p50 latency ms: ${formatMs(summary.latency_ms.p50)}`);
@@ -52,9 +56,7 @@ function cost(b: Breakdown): string {
 function tokens(b: Breakdown): string {
   // One call's tokens read as they are; several calls' as averages, like the article's report.
   const avg = b.calls === 1 ? "" : "avg ";
-  return (
-    `${avg}${int.format(b.avg_input_tokens)} in ${avg}${int.format(b.avg_output_tokens)} out`
-  );
+  return `${avg}${int.format(b.avg_input_tokens)} in ${avg}${int.format(b.avg_output_tokens)} out`;
 }
 
 function unpricedNote(unpriced: number): string {

@@ -82,7 +82,8 @@ export class Run {
 
   /** Validates, prices and adds a call. Throws `InvalidInputError` naming each bad field. */
   record(input: CallInput): CallRecord {
-    if (!this.pricer) throw new TypeError("Run.record needs a pricer: pass { pricer } or use add()");
+    if (!this.pricer)
+      throw new TypeError("Run.record needs a pricer: pass { pricer } or use add()");
 
     const record = createRecord(input, this.pricer);
     this.add(record);

@@ -54,7 +54,12 @@ export interface RunSummary {
    * errors (0.05 = 5% too high, -0.05 = 5% too low); null when no call was estimated (a replay
    * or a recording uses the recorded usage, which is exact).
    */
-  estimates: { calls: number; mean_abs_error: number; worst_under: number; worst_over: number } | null;
+  estimates: {
+    calls: number;
+    mean_abs_error: number;
+    worst_under: number;
+    worst_over: number;
+  } | null;
   /** One breakdown per tag key, `step` first, then keys in order of first use. */
   by_tag: Record<string, Record<string, Breakdown>>;
 }

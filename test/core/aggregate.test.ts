@@ -65,10 +65,13 @@ describe("breakdowns (property)", () => {
     fc.assert(
       fc.property(fc.array(callArb, { maxLength: 60 }), fc.nat(), (calls, seed) => {
         const records = calls.map(toRecord);
-        const shuffled = fc.sample(fc.shuffledSubarray(records, {
-          minLength: records.length,
-          maxLength: records.length,
-        }), { numRuns: 1, seed })[0]!;
+        const shuffled = fc.sample(
+          fc.shuffledSubarray(records, {
+            minLength: records.length,
+            maxLength: records.length,
+          }),
+          { numRuns: 1, seed },
+        )[0]!;
         const a = runOf(records).summary();
         const b = runOf(shuffled).summary();
 

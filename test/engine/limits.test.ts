@@ -141,7 +141,9 @@ describe("calls in flight", () => {
     const run = guard.startRun("parallel-calls");
     const plan = { model: "m", tags: { step: "fetch" }, usage: EMPTY_USAGE };
 
-    const results = await Promise.allSettled([1, 2, 3, 4, 5].map(() => guard.beforeCall(run, plan)));
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4, 5].map(() => guard.beforeCall(run, plan)),
+    );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
   });
 

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isInvalidInputError, type InvalidInputError } from "../../src/errors.js";
-import { loadPolicy, parsePolicy } from "../../src/policies/load.js";
+import { loadPolicy, parsePolicy, policiesFolder } from "../../src/policies/load.js";
 import { policyJsonSchema } from "../../src/policies/schema.js";
 
 function writePolicy(value: unknown, name = "policy.json"): string {
@@ -96,5 +96,12 @@ describe("policy files", () => {
     const schema = policyJsonSchema() as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties)).toContain("maxIdenticalToolCalls");
     expect(schema.properties.maxCostUsd).toBeDefined();
+  });
+});
+
+describe("the shipped JSON Schema", () => {
+  it("is the one generated from the code (run `npm run schema` after changing the schema)", () => {
+    const file = join(policiesFolder(), "policy.schema.json");
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(policyJsonSchema());
   });
 });

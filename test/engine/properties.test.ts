@@ -26,10 +26,13 @@ describe("the budget (property)", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 5000 }),
-        fc.array(fc.array(fc.record({ cost: fc.nat(800), fails: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 6,
-        }), { maxLength: 25 }),
+        fc.array(
+          fc.array(fc.record({ cost: fc.nat(800), fails: fc.boolean() }), {
+            minLength: 1,
+            maxLength: 6,
+          }),
+          { maxLength: 25 },
+        ),
         async (budgetMilli, batches) => {
           const guard = new Guard({
             policy: { maxCostUsd: budgetMilli / 1000 },

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { ManualClock } from "../../src/clock.js";
 import { Guard } from "../../src/engine/guard.js";
+import { createRecord, type CallRecord } from "../../src/record/record.js";
 import { readRecording } from "../../src/readers/read.js";
 import { isSinkWriteError, type SinkWriteError } from "../../src/sinks/errors.js";
 import { JsonlSink } from "../../src/sinks/jsonl.js";
@@ -45,7 +46,10 @@ describe("the JSONL sink", () => {
     expect(back).toEqual(sent);
     expect(back[5]).toMatchObject({ cost: null, partial: true });
 
-    const lines = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(path, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ run_id: run.id, run_tags: { tenant: "acme" } });
     expect(lines[5]).not.toHaveProperty("cost_usd");
     expect(lines[5]).toMatchObject({ cost_source: "unpriced", partial: true });
@@ -109,12 +113,18 @@ describe("the JSONL sink", () => {
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.every(isSinkWriteError)).toBe(true);
     expect(errors.reduce((sum, e) => sum + e.lost, 0)).toBe(2);
-    expect(errors[0]!.message).toMatch(/^jsonl sink could not write 1 call to .*trace\.jsonl: ENOENT/);
+    expect(errors[0]!.message).toMatch(
+      /^jsonl sink could not write 1 call to .*trace\.jsonl: ENOENT/,
+    );
   });
 
   it("bounds what it holds while the file lags, and counts what it drops", async () => {
     const errors: SinkWriteError[] = [];
-    const sink = new JsonlSink({ path: join(dir, "t.jsonl"), maxQueued: 2, onError: (e) => errors.push(e) });
+    const sink = new JsonlSink({
+      path: join(dir, "t.jsonl"),
+      maxQueued: 2,
+      onError: (e) => errors.push(e),
+    });
     const g = guard();
     const run = g.startRun("burst");
     const record = await agentCall(g, run, nthCall(1));
@@ -136,32 +146,15 @@ describe("the JSONL sink", () => {
     const path = join(dir, "sync.jsonl");
     const sink = new JsonlSink({ path });
     const run = guard().startRun("exiting");
-    const record = run.record.bind(run);
-    void record;
 
-    sink.write(run, { ...fakeRecord() });
-    sink.write(run, { ...fakeRecord() });
+    // The first write's batch is still waiting for the file to open: flushSync takes it back.
+    sink.write(run, fakeRecord());
+    sink.write(run, fakeRecord());
     sink.flushSync();
     expect(readFileSync(path, "utf8").trim().split("\n")).toHaveLength(2);
   });
 });
 
-function fakeRecord() {
-  return {
-    model: "claude-sonnet-4-5",
-    usage: {
-      inputTokens: 10,
-      outputTokens: 1,
-      cacheReadTokens: 0,
-      cacheWrite5mTokens: 0,
-      cacheWrite1hTokens: 0,
-      webSearchRequests: 0,
-      webFetchRequests: 0,
-    },
-    latencyMs: 1,
-    tags: {},
-    toolUses: [],
-    cost: 1,
-    costSource: "given" as const,
-  };
+function fakeRecord(): CallRecord {
+  return createRecord(nthCall(1), stubPricer);
 }
