@@ -4,7 +4,12 @@ export default defineConfig([
   {
     // The library: ESM and CJS with types. Optional integrations are separate entries so the
     // core never loads their dependencies.
-    entry: { index: "src/index.ts" },
+    entry: {
+      index: "src/index.ts",
+      testing: "src/testing/index.ts",
+      redis: "src/redis.ts",
+      sqlite: "src/sqlite.ts",
+    },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,

@@ -14,6 +14,14 @@ import type { BudgetStore } from "../src/budget/store.js";
 const REDIS_URL = process.env.AGENTTRACE_REDIS_URL ?? "redis://127.0.0.1:6390";
 const KEY = "agenttrace:budget:bench:tenant=acme:day=bench";
 const LIMIT = Number.MAX_SAFE_INTEGER;
+const HEADER = [
+  "store  ",
+  "processes",
+  "concurrency",
+  "   pairs",
+  "   pairs/s",
+  "p50 / p99 ms/pair",
+];
 
 interface Result {
   pairs: number;
@@ -66,12 +74,20 @@ async function runProcesses(
   const children = Array.from({ length: processes }, () =>
     fork(process.argv[1]!, [], { env: { ...process.env, AGENTTRACE_BENCH_WORKER: task } }),
   );
-  const ready = children.map((c) => new Promise((resolve) => c.once("message", resolve)));
-  await Promise.all(ready);
+  // A worker that dies (say Redis went away) fails the bench instead of leaving it waiting.
+  const failed = new Promise<never>((_, reject) => {
+    for (const child of children) {
+      child.once("exit", (code) => code !== 0 && reject(new Error(`bench worker exited ${code}`)));
+    }
+  });
+  const message = <T>(child: (typeof children)[number]) =>
+    Promise.race([
+      new Promise<T>((resolve) => child.once("message", (m) => resolve(m as T))),
+      failed,
+    ]);
 
-  const done = children.map(
-    (c) => new Promise<Result>((resolve) => c.once("message", (m) => resolve(m as Result))),
-  );
+  await Promise.all(children.map((c) => message<"ready">(c)));
+  const done = children.map((c) => message<Result>(c));
   const started = performance.now();
   for (const child of children) child.send("go");
   const results = await Promise.all(done);
@@ -113,14 +129,9 @@ function row(store: string, processes: number, concurrency: number, result: Resu
 
 async function main(): Promise<void> {
   const keyPrefix = `agenttrace-bench:${process.pid}:`;
-  console.log(
-    `budget store bench: reserve+settle pairs; Redis at ${REDIS_URL.replace(/\/\/[^@/]*@/, "//***@")}`,
-  );
-  console.log(
-    ["store  ", "processes", "concurrency", "   pairs", "   pairs/s", "p50 / p99 ms/pair"].join(
-      "  ",
-    ),
-  );
+  const where = REDIS_URL.replace(/\/\/[^@/]*@/, "//***@");
+  console.log(`budget store bench: reserve+settle pairs; Redis at ${where}`);
+  console.log(HEADER.join("  "));
 
   const memory = new MemoryBudgetStore();
   await run(memory, 20_000, 1); // warm-up

@@ -71,3 +71,7 @@ export {
   type SharedBudget,
   type SharedBudgetInput,
 } from "./budget/windows.js";
+
+export * from "./sinks/index.js";
+export * from "./exit/index.js";
+export * from "./hooks/index.js";

@@ -12,7 +12,7 @@ import {
  * What the Redis store keeps in this process while Redis is out of reach: an estimate of each
  * budget to check calls against (fail-open), and a journal of the settles and releases Redis has
  * not seen yet. When Redis is back the journal is replayed in order, so no completed call's cost
- * is lost; the settle script's `settled` marker makes a replay of a settle that did land count once.
+ * is lost; the settle script's `settled` marker makes a replayed settle that had landed count once.
  */
 
 /** A write Redis still owes: replayed by the store on reconcile. */

@@ -28,7 +28,15 @@ export async function reserveAll(
     const request = { key: line.key, limit: line.limit, amount: cost };
     if (line.windowEndsAt !== undefined)
       Object.assign(request, { windowEndsAt: line.windowEndsAt });
-    const result = await store.reserve(request);
+    let result;
+    try {
+      result = await store.reserve(request);
+    } catch (error) {
+      // A store that cannot answer (Redis down, fail-closed) refuses the call with its own error;
+      // what this call already holds elsewhere is let go rather than left to its lease.
+      await Promise.allSettled(held.map((h) => store.release(h.reservation)));
+      throw error;
+    }
 
     if (!result.ok) {
       await Promise.all(held.map((h) => store.release(h.reservation)));

@@ -108,6 +108,11 @@ export class Guard extends SafeEmitter<GuardEvents> {
     return [...this.states.keys()];
   }
 
+  /** True when `run` was started by this guard and has not ended. */
+  isLive(run: Run): boolean {
+    return this.states.has(run);
+  }
+
   /** Aborts when the run trips or ends: hand it to tools and HTTP calls the agent makes. */
   signal(run: Run): AbortSignal {
     return this.state(run).abort.signal;
@@ -222,7 +227,10 @@ export class Guard extends SafeEmitter<GuardEvents> {
     // Counted in flight before the first await, so parallel calls see each other.
     state.begin(step);
     const lines = this.policies.flatMap((p) => p.budgets?.(plan) ?? []);
-    const reserved = await reserveAll(this.store, lines, plan.cost);
+    const reserved = await reserveAll(this.store, lines, plan.cost).catch((error: unknown) => {
+      state.end(step);
+      throw error;
+    });
     if (!reserved.ok) {
       state.end(step);
       return this.refuse(run, state, plan, reserved.verdict);

@@ -46,13 +46,15 @@ export function reportOnExit(guard: ExitGuard, options: ReportOnExitOptions): ()
     for (const sink of sinks) sink.flushSync?.();
   };
 
-  const onSignal = async (signal: NodeJS.Signals) => {
+  // Synchronous when it can be (every sink flushes synchronously, no stream write is pending),
+  // so the process leaves at once; otherwise it waits for the rest, within the timeout.
+  const onSignal = (signal: NodeJS.Signals): Promise<void> | void => {
     finishLive(guard, `received ${signal}`);
-    await settle(
-      [...sinks.map((s) => s.flush()), writer.settled()],
-      options.flushTimeoutMs ?? 5000,
-    );
     for (const sink of sinks) sink.flushSync?.();
+
+    const slow = sinks.filter((sink) => !sink.flushSync).map((sink) => sink.flush());
+    if (writer.pending > 0) slow.push(writer.settled());
+    if (slow.length > 0) return settle(slow, options.flushTimeoutMs ?? 5000);
   };
 
   guard.on("runEnd", onRunEnd);

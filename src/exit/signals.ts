@@ -12,7 +12,7 @@ export function signalExitCode(signal: NodeJS.Signals): number {
  */
 export function onFirstSignal(
   signals: readonly NodeJS.Signals[],
-  onSignal: (signal: NodeJS.Signals) => Promise<void>,
+  onSignal: (signal: NodeJS.Signals) => Promise<void> | void,
   exit: boolean,
 ): () => void {
   const listeners = new Map<NodeJS.Signals, () => void>();
@@ -24,9 +24,20 @@ export function onFirstSignal(
   for (const signal of signals) {
     const listener = () => {
       dispose();
-      void onSignal(signal).finally(() => {
+      const leave = () => {
         if (exit) process.exit(signalExitCode(signal));
-      });
+      };
+
+      // Done synchronously, the process leaves at once: the agent's aborted calls get no chance
+      // to end it first with an exit code of their own.
+      let pending: Promise<void> | void = undefined;
+      try {
+        pending = onSignal(signal);
+      } catch {
+        // A sink that throws on the way out must not keep the process from leaving.
+      }
+      if (pending) void pending.finally(leave);
+      else leave();
     };
     listeners.set(signal, listener);
     process.on(signal, listener);

@@ -32,7 +32,7 @@ export function formatRunReport(summary: RunSummary, format: ReportFormat): stri
 
 /** Writes reports to one destination, and knows when stream writes have been taken. */
 export class ReportWriter {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly to: ReportDestination,
@@ -57,9 +57,14 @@ export class ReportWriter {
     }
   }
 
+  /** Stream writes not yet completed. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
   /** Resolves when every stream write so far has completed or failed. */
   async settled(): Promise<void> {
-    await Promise.all([...this.pending]);
+    await Promise.all([...this.inFlight]);
   }
 
   private track(summary: RunSummary, stream: Writable, text: string): void {
@@ -69,8 +74,8 @@ export class ReportWriter {
         resolve();
       });
     });
-    this.pending.add(done);
-    void done.then(() => this.pending.delete(done));
+    this.inFlight.add(done);
+    void done.then(() => this.inFlight.delete(done));
   }
 
   private fail(summary: RunSummary, cause: unknown): void {

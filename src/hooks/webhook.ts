@@ -27,7 +27,10 @@ export interface WebhookHookOptions {
   retries?: number;
   /** Wait before the first retry, in ms; each later retry waits twice as long. Default 1000. */
   backoffMs?: number;
-  /** Include the tool requests of the run's last call (they may hold user data). Default false. */
+  /**
+   * Include the tool requests (name and input, which may hold user data) of the run's last call;
+   * needs a run that keeps its records. Default false.
+   */
   includeContent?: boolean;
   /** Extra headers for your endpoint. agenttrace adds only `content-type`. Default none. */
   headers?: Record<string, string>;

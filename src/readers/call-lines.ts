@@ -6,6 +6,9 @@ import { createRecord, type CallRecord } from "../record/record.js";
 /** One line of the call-line format (see the README): the format sinks write and readers read. */
 export const CallLineSchema = z.looseObject({
   run: z.string().min(1, "a run name is required"),
+  /** Written by the JSONL sink: tells apart runs of the same name in one file. */
+  run_id: z.string().optional(),
+  run_tags: z.record(z.string(), z.string()).optional(),
   // The other fields are checked by the record schema, whose errors are renamed to these names.
   model: z.unknown().optional(),
   usage: z.unknown().optional(),
@@ -24,7 +27,7 @@ export const CallLineSchema = z.looseObject({
 export function recordFromCallLine(
   value: unknown,
   pricer: Pricer,
-): { run: string; record: CallRecord } {
+): { run: string; runId?: string; runTags?: Record<string, string>; record: CallRecord } {
   const line = CallLineSchema.safeParse(value);
   if (!line.success) throw InvalidInputError.fromZod("call line", line.error, value);
 
@@ -39,7 +42,9 @@ export function recordFromCallLine(
     partial: line.data.partial ?? undefined,
   };
   try {
-    return { run: line.data.run, record: createRecord(input, pricer, "call line") };
+    const record = createRecord(input, pricer, "call line");
+    const { run, run_id: runId, run_tags: runTags } = line.data;
+    return { run, ...(runId && { runId }), ...(runTags && { runTags }), record };
   } catch (error) {
     throw error instanceof InvalidInputError ? renameFields(error) : error;
   }

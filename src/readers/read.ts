@@ -36,8 +36,8 @@ export async function readRecording(file: string, pricer: Pricer): Promise<Recor
     try {
       if (format === "claude-code") transcript.add(value, lineNo);
       else {
-        const { run, record } = recordFromCallLine(value, pricer);
-        addTo(runs, run, record, lineNo);
+        const { run, runId, runTags, record } = recordFromCallLine(value, pricer);
+        addTo(runs, run, record, lineNo, runId, runTags);
       }
     } catch (error) {
       if (!isAgentTraceError(error)) throw error;
@@ -59,9 +59,18 @@ export async function readRecordings(files: string[], pricer: Pricer): Promise<R
   return out;
 }
 
-function addTo(runs: Map<string, RecordedRun>, name: string, record: CallRecord, line: number) {
-  let run = runs.get(name);
-  if (!run) runs.set(name, (run = { name, tags: {}, records: [], lines: [] }));
+function addTo(
+  runs: Map<string, RecordedRun>,
+  name: string,
+  record: CallRecord,
+  line: number,
+  id?: string,
+  tags?: Record<string, string>,
+) {
+  // Lines carry a run id when a sink wrote them: two runs of one name stay two runs.
+  const key = id === undefined ? `name:${name}` : `id:${id}`;
+  let run = runs.get(key);
+  if (!run) runs.set(key, (run = { name, tags: { ...tags }, records: [], lines: [] }));
   run.records.push(record);
   run.lines.push(line);
 }

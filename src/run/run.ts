@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import type { Pricer } from "../pricing/types.js";
@@ -21,11 +22,9 @@ export interface RunOptions {
   clock?: Clock;
   /** Prices calls recorded with `record()`. Required for `record()`, not for `add()`. */
   pricer?: Pricer;
-  /** Run id; default a process-unique id. */
+  /** Run id; default a random UUID, unique across processes (sinks and stores key runs by it). */
   id?: string;
 }
-
-let runCounter = 0;
 
 /**
  * One agent run: a sequence of model calls whose totals, breakdowns and latency percentiles are
@@ -52,7 +51,7 @@ export class Run {
   private reason: string | undefined;
 
   constructor(name: string, options: RunOptions = {}) {
-    this.id = options.id ?? `run-${++runCounter}`;
+    this.id = options.id ?? randomUUID();
     this.name = name;
     this.tags = Object.freeze({ ...options.tags });
     this.kept = options.keepRecords === false ? undefined : [];

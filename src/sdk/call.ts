@@ -74,8 +74,8 @@ export class GuardedCall {
     return request;
   }
 
-  /** Sends the admitted request and records its reply; a stream is recorded as it ends. */
-  async send(request: APIRequest, ctx: MiddlewareContext, next: MiddlewareNext) {
+  /** Sends the admitted request and records its reply as the client reads it. */
+  async send(request: APIRequest, next: MiddlewareNext): Promise<Response> {
     this.startedAt = this.shared.guard.clock.now();
     let response: Response;
     try {
@@ -91,14 +91,47 @@ export class GuardedCall {
       return response;
     }
     if (this.call.stream && response.body) return this.tap(response);
+    return this.observe(response);
+  }
 
+  /**
+   * Records a JSON reply as the client reads it, from the object the client parses: the guard
+   * reads nothing twice. (`ctx.parse` would tee the body into a second web stream, which costs
+   * more on Node 20 than everything else the guard does for a call.) The record is in before
+   * the client's `json()` resolves, so the agent never runs ahead of its own accounting.
+   */
+  private observe(response: Response): Response {
+    const json = response.json.bind(response);
+    const text = response.text.bind(response);
+    let settled: Promise<void> | undefined;
+    const settle = (read: () => unknown) => (settled ??= this.recordReply(read));
+
+    Object.defineProperties(response, {
+      json: {
+        value: async () => {
+          const body: unknown = await json();
+          await settle(() => body);
+          return body;
+        },
+      },
+      text: {
+        value: async () => {
+          const body = await text();
+          await settle(() => JSON.parse(body));
+          return body;
+        },
+      },
+    });
+    return response;
+  }
+
+  private async recordReply(read: () => unknown): Promise<void> {
     try {
-      const reply = readReply(await ctx.parse(response));
+      const reply = readReply(read());
       await this.record(reply.usage, reply.toolUses, false, reply.id);
     } catch (error) {
       await this.unreadable(error);
     }
-    return response;
   }
 
   private async tap(response: Response): Promise<Response> {

@@ -28,7 +28,8 @@ export interface GuardMiddlewareOptions {
    */
   cutStreams?: boolean;
   /**
-   * The run that calls made outside any `guard.run(...)` land in, started on first use. `false`
+   * The run that calls made outside any live run of this guard land in (no `guard.run(...)`
+   * around them, another guard's run, or a run that has ended), started on first use. `false`
    * lets such calls through unguarded and unrecorded. Default `"unattributed"`.
    */
   unattributedRun?: string | false;
@@ -66,16 +67,17 @@ export function guardMiddleware(guard: Guard, options: GuardMiddlewareOptions = 
   const unattributedName = options.unattributedRun ?? "unattributed";
   let unattributed: Run | undefined;
 
-  // Calls outside any run share one run, started when the first of them is made and restarted
-  // if someone has finished it.
+  // Calls outside any run of this guard (no run, another guard's run, a run that has ended)
+  // share one run, started when the first of them is made and restarted if it has been finished.
   const contextOf = (): CallContext | undefined => {
     const context = currentContext();
-    if (context) return context;
+    if (context && guard.isLive(context.run)) return context;
     if (unattributedName === false) return undefined;
     if (!unattributed || unattributed.outcome !== "running") {
       unattributed = guard.startRun(unattributedName);
     }
-    return { run: unattributed };
+    // The step and tags still describe the code that made the call.
+    return { ...context, run: unattributed };
   };
 
   const middleware: Middleware = async (request, next, ctx) => {
@@ -93,7 +95,7 @@ export function guardMiddleware(guard: Guard, options: GuardMiddlewareOptions = 
 
     const attempt = new GuardedCall(shared, context, call, request);
     const admitted = await attempt.admit(request, ctx, next);
-    return attempt.send(admitted, ctx, next);
+    return attempt.send(admitted, next);
   };
 
   Object.defineProperty(middleware, "unattributed", { get: () => unattributed });

@@ -42,11 +42,18 @@ export function attachSink(
   const onCall: GuardEvents["call"] = ({ run, record }) => sink.write(run, record);
 
   // The run's calls were all queued before its end; flushing now puts the run on disk whole.
+  // The promise goes back to the guard, which reports a sink that rejects as `listenerError`.
   const onRunEnd: GuardEvents["runEnd"] = ({ run, summary }) => {
     sink.end?.(run, summary);
-    void sink.flush();
+    return sink.flush();
   };
-  const onExit = () => sink.flushSync?.();
+  const onExit = () => {
+    try {
+      sink.flushSync?.();
+    } catch {
+      // Nothing can be reported any more while the process exits.
+    }
+  };
 
   guard.on("call", onCall);
   guard.on("runEnd", onRunEnd);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -9,19 +9,17 @@ import { isBudgetStoreUnavailableError } from "../../src/budget/errors.js";
 import { RedisBudgetStore } from "../../src/budget/redis.js";
 import type { ReconciledEvent, UnavailableEvent } from "../../src/budget/redis.js";
 import type { Reservation } from "../../src/budget/store.js";
-import { DedicatedRedis, freePort, requireRedis, waitFor } from "./support/redis.js";
+import { DedicatedRedis, freePort, waitFor } from "./support/redis.js";
 
 let server: DedicatedRedis;
 let url: string;
+let dir: string;
 
 beforeAll(async () => {
-  // Checked first so a missing redis-server fails with the same clear message as elsewhere.
-  (await requireRedis()).disconnect();
-
   // Append-only with fsync on every write: a killed server comes back with what it had, so the
   // test sees exactly what the store wrote before, during and after the outage.
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "agenttrace-redis-"));
+  dir = mkdtempSync(join(tmpdir(), "agenttrace-redis-"));
   server = new DedicatedRedis(port, [
     "--appendonly",
     "yes",
@@ -34,7 +32,10 @@ beforeAll(async () => {
   await server.start();
 }, 30_000);
 
-afterAll(() => server.kill());
+afterAll(async () => {
+  await server.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function watch(store: RedisBudgetStore) {
   const seen = { unavailable: [] as UnavailableEvent[], reconciled: [] as ReconciledEvent[] };
@@ -50,7 +51,7 @@ async function admit(store: RedisBudgetStore, key: string, limit: number): Promi
 }
 
 describe("Redis stops in the middle of a run", () => {
-  it("fail-closed: refuses with a clear error, keeps settled cost, reconciles on return", async () => {
+  it("fail-closed: refuses with a clear error, keeps settled cost, reconciles after", async () => {
     const store = new RedisBudgetStore({ url, keyPrefix: "closed:", commandTimeoutMs: 200 });
     const seen = watch(store);
     for (let i = 0; i < 3; i++) await store.settle(await admit(store, "k", 10_000), 100);
@@ -63,7 +64,10 @@ describe("Redis stops in the middle of a run", () => {
     const refused = store.reserve({ key: "k", limit: 10_000, amount: 100 });
     await expect(refused).rejects.toSatisfy(isBudgetStoreUnavailableError);
     await expect(refused).rejects.toThrow(
-      /Redis did not complete reserve for budget "k" \(.+\); the call is refused because onUnavailable is "fail-closed"/,
+      new RegExp(
+        'Redis did not complete reserve for budget "k" \\(.+\\); ' +
+          'the call is refused because onUnavailable is "fail-closed"',
+      ),
     );
     expect(seen.unavailable).toMatchObject([{ onUnavailable: "fail-closed" }]);
     expect(store.unsyncedAmount).toBe(120);
@@ -106,7 +110,7 @@ describe("Redis stops in the middle of a run", () => {
     await store.close();
   }, 30_000);
 
-  it("a slow Redis costs a call at most the timeout, and a late reservation is let go", async () => {
+  it("a slow Redis costs a call at most the timeout; a late reservation is let go", async () => {
     const store = new RedisBudgetStore({ url, keyPrefix: "slow:", commandTimeoutMs: 100 });
     const reader = new RedisBudgetStore({ url, keyPrefix: "slow:", commandTimeoutMs: 5_000 });
     const seen = watch(store);

@@ -1,23 +1,22 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { RedisBudgetStore } from "../../src/budget/redis.js";
-import { DedicatedRedis, freePort, requireRedis } from "./support/redis.js";
+import { DedicatedRedis, freePort } from "./support/redis.js";
 
 const PASSWORD = "s3cret-Pa55word";
 let server: DedicatedRedis;
 let port: number;
 let ca: Buffer;
+let dir: string;
 
 beforeAll(async () => {
-  (await requireRedis()).disconnect();
-
   // A throwaway certificate for 127.0.0.1; the client trusts it as its CA.
-  const dir = mkdtempSync(join(tmpdir(), "agenttrace-tls-"));
+  dir = mkdtempSync(join(tmpdir(), "agenttrace-tls-"));
   const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
   execFileSync(
     "openssl",
@@ -38,7 +37,10 @@ beforeAll(async () => {
   await server.start();
 }, 30_000);
 
-afterAll(() => server.kill());
+afterAll(async () => {
+  await server.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe("Redis over TLS with a password", () => {
   it("works from a rediss:// URL carrying the password", async () => {

@@ -1,4 +1,6 @@
 import { fork } from "node:child_process";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await deleteByPrefix(admin, keyPrefix);
   admin.disconnect();
+  rmSync(dirname(workerFile), { recursive: true, force: true });
 });
 
 /** Forks a worker and resolves once it has connected and is waiting for "go". */

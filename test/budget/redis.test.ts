@@ -32,7 +32,7 @@ budgetStoreContract("RedisBudgetStore", async (clock) => {
 });
 
 describe("RedisBudgetStore keys", () => {
-  it("names what each key holds and expires a windowed budget's keys at the window's end", async () => {
+  it("names what each key holds and expires a windowed budget's keys with the window", async () => {
     const clock = new ManualClock(START);
     const store = storeAt(clock, "keys");
     const budget = defineSharedBudget({

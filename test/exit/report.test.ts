@@ -116,7 +116,7 @@ describe("reportOnExit", () => {
     expect(errors).toHaveLength(1);
     expect(isReportWriteError(errors[0])).toBe(true);
     expect(errors[0]!.message).toMatch(
-      /^the report of run unheard \(run-\d+\) could not be written to .*reports\.txt: ENOENT/,
+      /^the report of run unheard \([0-9a-f-]{36}\) could not be written to .*reports\.txt: ENOENT/,
     );
   });
 

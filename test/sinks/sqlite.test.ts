@@ -14,7 +14,7 @@ import type { Run } from "../../src/run/run.js";
 import type { RunSummary } from "../../src/run/summary.js";
 import type { SinkWriteError } from "../../src/sinks/errors.js";
 import { attachSink } from "../../src/sinks/sink.js";
-import { COST_BY_STEP_QUERY, SqliteSink } from "../../src/sinks/sqlite.js";
+import { COST_BY_STEP_QUERY, SQLITE_SCHEMA, SqliteSink } from "../../src/sinks/sqlite.js";
 import { agentCall, nthCall, stubPricer } from "../fixtures/production/agent.js";
 
 const DAY = 86_400_000;
@@ -64,8 +64,9 @@ describe("the SQLite sink", () => {
     const rows = sink.db
       .prepare(
         `SELECT r.name, r.outcome, r.calls AS run_calls, r.cost_units AS run_units,
-                count(c.id) AS calls, sum(c.cost_units) AS units, sum(c.cost_units IS NULL) AS unpriced,
-                sum(c.partial) AS partial, sum(c.input_tokens) AS input, sum(c.output_tokens) AS output,
+                count(c.id) AS calls, sum(c.cost_units) AS units,
+                sum(c.cost_units IS NULL) AS unpriced, sum(c.partial) AS partial,
+                sum(c.input_tokens) AS input, sum(c.output_tokens) AS output,
                 sum(c.cache_read_tokens) AS cache_read, min(c.started_at) AS first
          FROM runs r JOIN calls c ON c.run = r.id GROUP BY r.id ORDER BY r.id`,
       )
@@ -92,7 +93,7 @@ describe("the SQLite sink", () => {
     await sink.close();
   });
 
-  it("answers the documented cost-by-step query for a week with the runs' exact totals", async () => {
+  it("answers the documented cost-by-step query with the runs' exact weekly totals", async () => {
     const db = new Database(":memory:");
     const sink = new SqliteSink({ database: db });
     const { runs } = await recordRuns(sink);
@@ -146,9 +147,13 @@ describe("the SQLite sink", () => {
     db.close();
   });
 
-  it("documents exactly the query it ships", () => {
-    const docs = fileURLToPath(new URL("../../docs/production.md", import.meta.url));
-    expect(readFileSync(docs, "utf8")).toContain(COST_BY_STEP_QUERY);
+  it("documents exactly the schema and the query it ships", () => {
+    const docs = readFileSync(
+      fileURLToPath(new URL("../../docs/production.md", import.meta.url)),
+      "utf8",
+    );
+    expect(docs).toContain(SQLITE_SCHEMA.trim());
+    expect(docs).toContain(COST_BY_STEP_QUERY);
   });
 
   it("writes nothing during the agent's call, and the batch on the next turn", async () => {

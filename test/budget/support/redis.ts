@@ -87,8 +87,21 @@ export class DedicatedRedis {
 
   async start(): Promise<void> {
     const base = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", ""];
-    this.process = spawn("redis-server", [...base, ...this.args], { stdio: "ignore" });
-    await waitFor(`redis-server on port ${this.port}`, () => this.answers());
+    const child = spawn("redis-server", [...base, ...this.args], { stdio: "ignore" });
+    this.process = child;
+
+    let failure: Error | undefined;
+    child.once("error", (error) => (failure = error));
+    child.once("exit", (code) => (failure ??= new Error(`redis-server exited with ${code}`)));
+    await waitFor(`redis-server on port ${this.port}`, () => {
+      if (failure) {
+        throw new Error(
+          `could not start redis-server on port ${this.port} (${failure.message}); ` +
+            "install it with .ci/redis.sh (Debian package redis-server)",
+        );
+      }
+      return this.answers();
+    });
   }
 
   /** Kills the server outright (SIGKILL), as a crash or a network cut would. */

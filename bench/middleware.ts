@@ -1,0 +1,95 @@
+// Measures what the guard middleware adds to a model call: the same calls through the real SDK
+// to the local Anthropic server over loopback, with and without the middleware, JSON and
+// streamed. The guard runs the default policy plus a dollar budget, so every call is estimated,
+// checked, reserved, recorded and settled.
+//
+//   npm run bench -- middleware      (after a build; or see docs/integration.md)
+import { performance } from "node:perf_hooks";
+
+import Anthropic from "@anthropic-ai/sdk";
+
+import { Guard } from "../src/engine/guard.js";
+import { parsePolicy } from "../src/policies/load.js";
+import { defaultPricer } from "../src/pricing/index.js";
+import { guardMiddleware } from "../src/sdk/index.js";
+import { startMockAnthropic } from "../src/testing/index.js";
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
+const WARMUP = 200;
+const REPLY = "A reply of a few dozen tokens, streamed in several chunks to the client.";
+
+const server = await startMockAnthropic({ respond: () => ({ content: REPLY }) });
+const guard = new Guard({
+  pricer: defaultPricer,
+  policy: parsePolicy({ extends: "default", maxCostUsd: 1_000, maxCallsPerStep: null }),
+});
+const plain = new Anthropic({ baseURL: server.url, apiKey: "bench", maxRetries: 0 });
+const guarded = new Anthropic({
+  baseURL: server.url,
+  apiKey: "bench",
+  maxRetries: 0,
+  middleware: [guardMiddleware(guard)],
+});
+
+// A prompt of a realistic size: a system prompt and a few turns of history, ~2,000 tokens.
+const params = {
+  model: "claude-haiku-4-5",
+  max_tokens: 512,
+  system: "You are a careful assistant. ".repeat(40),
+  messages: [
+    { role: "user" as const, content: "Question about the data. ".repeat(100) },
+    { role: "assistant" as const, content: "An earlier answer. ".repeat(100) },
+    { role: "user" as const, content: "A follow-up question. ".repeat(100) },
+  ],
+};
+
+async function json(client: Anthropic): Promise<void> {
+  await client.messages.create(params);
+}
+
+async function streamed(client: Anthropic): Promise<void> {
+  const stream = await client.messages.create({ ...params, stream: true });
+  for await (const _event of stream);
+}
+
+/** Per-call times in ms for `with` and `without`, interleaved in blocks so drift hits both. */
+async function measure(call: (client: Anthropic) => Promise<void>) {
+  const times = { without: [] as number[], with: [] as number[] };
+  const timed = async (client: Anthropic, into: number[]) => {
+    const start = performance.now();
+    await call(client);
+    into.push(performance.now() - start);
+  };
+
+  await guard.run("bench", async () => {
+    for (let i = 0; i < WARMUP; i++) await Promise.all([call(plain), call(guarded)]);
+    for (let block = 0; block < CALLS / 100; block++) {
+      for (let i = 0; i < 100; i++) await timed(plain, times.without);
+      for (let i = 0; i < 100; i++) await timed(guarded, times.with);
+    }
+  });
+  return times;
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
+}
+
+const ms = (value: number) => `${value.toFixed(3)} ms`.padStart(10);
+console.log(`${CALLS} calls each, ~2,000-token prompt, loopback mock server, Node ${process.version}`);
+console.log(`${"".padEnd(22)}${"median".padStart(10)}${"p95".padStart(10)}`);
+for (const [name, call] of [["json", json], ["stream", streamed]] as const) {
+  const times = await measure(call);
+  const row = (label: string, values: number[]) =>
+    console.log(`${`${name} ${label}`.padEnd(22)}${ms(quantile(values, 0.5))}${ms(quantile(values, 0.95))}`);
+  row("without", times.without);
+  row("with middleware", times.with);
+  const median = quantile(times.with, 0.5) - quantile(times.without, 0.5);
+  const p95 = quantile(times.with, 0.95) - quantile(times.without, 0.95);
+  console.log(`${`${name} difference`.padEnd(22)}${ms(median)}${ms(p95)}`);
+}
+await server.close();
