@@ -83,23 +83,34 @@ export class TranscriptCollector {
     request.toolUses.push(...toolUses(entry.message.content));
   }
 
-  /** The requests as call records, with the line each began on. */
-  records(pricer: Pricer): { record: CallRecord; line: number }[] {
-    return [...this.pending.values()].map((request) => ({
-      line: request.line,
-      record: createRecord(
-        {
-          model: request.model,
-          usage: request.usage,
-          latencyMs: Math.max(0, (request.lastAt ?? 0) - (request.sentAt ?? request.lastAt ?? 0)),
-          startedAt: request.sentAt,
-          tags: { agent: request.sidechain ? "subagent" : "main" },
-          toolUses: request.toolUses,
-        },
-        pricer,
-        `Claude Code request ${request.key}`,
-      ),
-    }));
+  /**
+   * The requests as call records, with the line each began on. A request whose usage does not
+   * validate is returned as an error for that line; the others are still read.
+   */
+  records(pricer: Pricer): ({ line: number } & ({ record: CallRecord } | { error: unknown }))[] {
+    return [...this.pending.values()].map((request) => {
+      try {
+        return { line: request.line, record: this.toRecord(request, pricer) };
+      } catch (error) {
+        return { line: request.line, error };
+      }
+    });
+  }
+
+  private toRecord(request: PendingRequest, pricer: Pricer): CallRecord {
+    const sent = request.sentAt ?? request.lastAt ?? 0;
+    return createRecord(
+      {
+        model: request.model,
+        usage: request.usage,
+        latencyMs: Math.max(0, (request.lastAt ?? sent) - sent),
+        startedAt: request.sentAt,
+        tags: { agent: request.sidechain ? "subagent" : "main" },
+        toolUses: request.toolUses,
+      },
+      pricer,
+      `Claude Code request ${request.key}`,
+    );
   }
 }
 

@@ -47,7 +47,12 @@ export async function readRecording(file: string, pricer: Pricer): Promise<Recor
 
   if (format === "claude-code") {
     const name = transcript.session ?? file;
-    for (const { record, line } of transcript.records(pricer)) addTo(runs, name, record, line);
+    for (const entry of transcript.records(pricer)) {
+      if ("record" in entry) addTo(runs, name, entry.record, entry.line);
+      else if (isAgentTraceError(entry.error)) {
+        issues.push({ file, line: entry.line, message: entry.error.message });
+      } else throw entry.error;
+    }
   }
   return { file, format: format ?? "call-lines", runs: [...runs.values()], issues };
 }

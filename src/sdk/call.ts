@@ -106,6 +106,10 @@ export class GuardedCall {
     let settled: Promise<void> | undefined;
     const settle = (read: () => unknown) => (settled ??= this.recordReply(read));
 
+    const arrayBuffer = response.arrayBuffer.bind(response);
+
+    // The SDK reads JSON replies with json(); text() and arrayBuffer() cover middleware that
+    // reads a reply to replace it. A body read as a raw stream is not recorded (see the docs).
     Object.defineProperties(response, {
       json: {
         value: async () => {
@@ -118,6 +122,13 @@ export class GuardedCall {
         value: async () => {
           const body = await text();
           await settle(() => JSON.parse(body));
+          return body;
+        },
+      },
+      arrayBuffer: {
+        value: async () => {
+          const body = await arrayBuffer();
+          await settle(() => JSON.parse(new TextDecoder().decode(body)));
           return body;
         },
       },

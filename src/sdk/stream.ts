@@ -3,6 +3,11 @@ import type { ToolUse } from "../record/record.js";
 /** Characters per output token for counting a reply while it streams (the API's count wins). */
 const CHARS_PER_TOKEN = 4;
 
+/** The JSON around a text delta's text: `{"type":"content_block_delta","index":0,...,"text":""}}`. */
+const ENVELOPE = 80;
+const MEASURED = /"type":"(text_delta|thinking_delta)"/;
+const INDEX = /"index":\s*(\d+)/;
+
 type RawUsage = Record<string, unknown>;
 
 interface OpenTool {
@@ -109,6 +114,18 @@ export class StreamUsageReader {
       else if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(5).trimStart();
     }
     if (data === "" || name === "ping") return;
+    if (name === "message_stop") return void (this.stopped = true);
+
+    // Text deltas are most of a stream and only their length matters here: they are measured,
+    // not parsed. Others are parsed: a tool call's input is recorded, and a thinking block's
+    // signature is not output to count.
+    if (name === "content_block_delta" && MEASURED.test(data)) {
+      const index = Number(INDEX.exec(data)?.[1]);
+      if (!this.tools.has(index)) {
+        this.outputChars += Math.max(0, data.length - ENVELOPE);
+        return;
+      }
+    }
 
     const event = JSON.parse(data) as Record<string, any>;
     switch (name || event.type) {

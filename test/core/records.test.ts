@@ -121,3 +121,35 @@ describe("reading a recording with bad lines", () => {
     expect(recording.issues[0]!.message).toMatch(/latency_ms: .*\(got "slow"\)/);
   });
 });
+
+describe("reading a Claude Code transcript", () => {
+  it("counts a request once with its last usage, and reports a bad one by line", async () => {
+    const file = join(tmpdir(), `agenttrace-cc-${process.pid}.jsonl`);
+    const line = (requestId: string, usage: object, at: string, type = "assistant") =>
+      JSON.stringify({
+        type,
+        sessionId: "s-1",
+        requestId,
+        timestamp: at,
+        message: { id: `msg-${requestId}`, model: "claude-sonnet-4-5", usage, content: [] },
+      });
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ type: "user", sessionId: "s-1", timestamp: "2026-01-01T00:00:00Z" }),
+        line("r1", { input_tokens: 10, output_tokens: 3 }, "2026-01-01T00:00:02Z"),
+        line("r1", { input_tokens: 10, output_tokens: 300 }, "2026-01-01T00:00:05Z"),
+        line("r2", { input_tokens: -4, output_tokens: 1 }, "2026-01-01T00:00:06Z"),
+      ].join("\n"),
+    );
+
+    const recording = await readRecording(file, defaultPricer);
+
+    expect(recording.format).toBe("claude-code");
+    expect(recording.runs[0]!.records).toHaveLength(1);
+    expect(recording.runs[0]!.records[0]!.usage.outputTokens).toBe(300);
+    expect(recording.runs[0]!.records[0]!.latencyMs).toBe(5000);
+    expect(recording.issues).toMatchObject([{ line: 4 }]);
+    expect(recording.issues[0]!.message).toMatch(/usage\.input_tokens: must be >= 0/);
+  });
+});
