@@ -54,6 +54,9 @@ export function failureReason(error: unknown, timeoutMs: number, redact: Redacto
 
   const message = error instanceof Error ? error.message : String(error);
   if (/timed out/i.test(message)) return `no answer within ${timeoutMs} ms`;
+  // ioredis gives up on a command queued across a dropped connection in words that point at one
+  // of its options, which the store set and the user need not touch: say what happened instead.
+  if (/max retries per request/i.test(message)) return "the connection to Redis is down";
   return redact(message);
 }
 

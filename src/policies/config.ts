@@ -17,10 +17,14 @@ export const SharedBudgetSchema = z
       .regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . - only")
       .describe("A name for the budget; part of its store key."),
     scope: z
-      .array(z.string().min(1))
+      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . - only"))
       .default([])
       .describe('Tag keys whose values pick the budget, e.g. ["tenant"]: one budget per tenant.'),
-    limitUsd: usd.describe("The limit of each budget, in USD."),
+    limitUsd: z
+      .number()
+      .positive("must be a dollar amount > 0")
+      .max(900_000, "must be at most 900000 (exact money ends there)")
+      .describe("The limit of each budget, in USD."),
     window: z
       .enum(["none", "hour", "day", "month"])
       .default("none")
