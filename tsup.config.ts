@@ -28,7 +28,7 @@ export default defineConfig([
   {
     // Benchmarks and examples: runnable scripts, kept out of the published dist/. They import
     // `agenttrace` as users do, which resolves to dist/ through the package's own exports.
-    entry: ["bench/*.ts", "examples/*.ts"],
+    entry: ["bench/*.ts", "examples/*.ts", "examples/cite-check/main.ts"],
     outDir: "build",
     format: ["esm"],
     target: "node20",

@@ -129,13 +129,12 @@ export function formatDemo(result: DemoResult): string {
   out.push("", "2. The bills", "");
   const row = (name: string, cells: string[]) =>
     `   ${name.padEnd(20)}${cells.map((c) => c.padEnd(20)).join("")}`.trimEnd();
-  const stepCalls = (s: RunSummary) => String(s.by_tag.step?.cite_check?.calls ?? 0);
-  out.push(row("", runs.map((r) => r.label)));
-  out.push(row("outcome", runs.map((r) => r.summary.outcome)));
-  out.push(row("calls", runs.map((r) => String(r.summary.calls))));
-  out.push(row("cite_check calls", runs.map((r) => stepCalls(r.summary))));
-  out.push(row("prompt tokens", runs.map((r) => r.summary.tokens.prompt.toLocaleString("en-US"))));
-  out.push(row("total cost", runs.map((r) => `$${r.summary.cost_usd.toFixed(4)}`)));
+  const labels = runs.map((r) => r.label);
+  out.push(row("", labels));
+  for (const [name, cell] of BILL_ROWS) {
+    const cells = runs.map((r) => cell(r.summary));
+    out.push(row(name, cells));
+  }
   out.push(
     "",
     `   The guard stopped the buggy run having spent $${guarded.summary.cost_usd.toFixed(4)}: ` +
@@ -144,14 +143,41 @@ export function formatDemo(result: DemoResult): string {
   );
 
   out.push("", "3. The by-step report of the unguarded buggy run: one step, most of the bill", "");
-  out.push(...formatTextReport(unguarded.summary).trimEnd().split("\n").map((l) => `   ${l}`));
+  out.push(
+    ...formatTextReport(unguarded.summary)
+      .trimEnd()
+      .split("\n")
+      .map((l) => `   ${l}`),
+  );
   out.push("", "4. The fixed agent, guarded by the same policy", "");
-  out.push(...formatTextReport(fixed.summary).trimEnd().split("\n").map((l) => `   ${l}`));
+  out.push(
+    ...formatTextReport(fixed.summary)
+      .trimEnd()
+      .split("\n")
+      .map((l) => `   ${l}`),
+  );
 
   if (result.files.length > 0) {
     out.push("", "Reports written:", ...result.files.map((f) => `   ${f}`));
   }
   return out.join("\n") + "\n";
+}
+
+/** The rows of the bills table: a name, and a run's cell. */
+const BILL_ROWS: Array<[string, (summary: RunSummary) => string]> = [
+  ["outcome", (s) => s.outcome],
+  ["calls", (s) => String(s.calls)],
+  ["cite_check calls", (s) => String(s.by_tag.step?.cite_check?.calls ?? 0)],
+  ["prompt tokens", (s) => s.tokens.prompt.toLocaleString("en-US")],
+  ["total cost", (s) => `$${s.cost_usd.toFixed(4)}`],
+  ["estimate error", (s) => estimateError(s)],
+];
+
+/** How far the pre-call prompt estimates were off, on average: the checks are only as good. */
+function estimateError(summary: RunSummary): string {
+  const estimates = summary.estimates;
+  if (!estimates) return "-";
+  return `${(estimates.mean_abs_error * 100).toFixed(1)}% (${estimates.calls} calls)`;
 }
 
 function wrap(text: string, width: number): string[] {

@@ -43,9 +43,21 @@ export { readRecording, readRecordings } from "./readers/read.js";
 export { CallLineSchema, recordFromCallLine } from "./readers/call-lines.js";
 export type { ReadIssue, RecordedRun, Recording, RecordingFormat } from "./readers/types.js";
 
-export { Guard, type GuardOptions, type PlannedCall, type Ticket } from "./engine/guard.js";
+export {
+  Guard,
+  type BudgetHeadroom,
+  type GuardOptions,
+  type PlannedCall,
+  type Ticket,
+} from "./engine/guard.js";
 export * from "./engine/errors.js";
-export type { GuardEvents, Warning } from "./engine/events.js";
+export type {
+  AttemptFailedEvent,
+  GuardEvents,
+  MiddlewareErrorEvent,
+  Warning,
+  WindDownEvent,
+} from "./engine/events.js";
 export { currentContext, runWithContext, withStep, type CallContext } from "./engine/context.js";
 
 export { PolicySchema, type PolicyConfig, type PolicyFile } from "./policies/config.js";
@@ -75,3 +87,4 @@ export {
 export * from "./sinks/index.js";
 export * from "./exit/index.js";
 export * from "./hooks/index.js";
+export * from "./sdk/index.js";

@@ -129,9 +129,7 @@ async function citeCheck(
 }
 
 function textOf(message: Anthropic.Message): string {
-  return message.content
-    .flatMap((block) => (block.type === "text" ? [block.text] : []))
-    .join("\n");
+  return message.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("\n");
 }
 
 function idOf(input: unknown): number {

@@ -1,6 +1,6 @@
 // Runs the cite-check agent once under the guard and prints its report.
 //
-//   node dist/examples/cite-check.js [--fixed]
+//   npm run build && node build/examples/cite-check/main.js [--fixed]
 //
 // With ANTHROPIC_API_KEY set it calls the real API, on Claude Haiku 4.5 for every step and under
 // the default policy plus a $0.20 budget per run; without, it runs offline against the local

@@ -97,5 +97,7 @@ function isSummary(block: RequestBlock): boolean {
 function contentText(block: RequestBlock): string {
   const content = block.content;
   if (typeof content === "string") return content;
-  return blocksOf(content as RequestBlock[]).map((b) => String(b.text ?? "")).join("\n");
+  return blocksOf(content as RequestBlock[])
+    .map((b) => String(b.text ?? ""))
+    .join("\n");
 }

@@ -3,18 +3,18 @@ import type { APIRequest } from "@anthropic-ai/sdk/core/api";
 
 import type { CallContext } from "../engine/context.js";
 import { isPolicyViolationError } from "../engine/errors.js";
-import type { MiddlewareErrorEvent } from "../engine/events.js";
+import type { AttemptFailedEvent, MiddlewareErrorEvent } from "../engine/events.js";
 import type { Guard, Ticket } from "../engine/guard.js";
-import { moneyToUsd } from "../money.js";
 import type { CallInput, CallRecord, ToolUse } from "../record/record.js";
-import { promptTokens, type Usage } from "../record/usage.js";
+import { promptTokens } from "../record/usage.js";
 import type { Run } from "../run/run.js";
 import type { PromptEstimate, PromptEstimator } from "./estimate.js";
-import { StreamBudget } from "./limits.js";
+import { streamMeter, type StreamBudget } from "./limits.js";
 import { countTokensRequest, withMaxTokens, type MessagesCall } from "./request.js";
-import { readReply } from "./response.js";
-import { StreamUsageReader, tapStream, type StreamEnd } from "./stream.js";
-import { affordableOutputTokens, callTags } from "./wind-down.js";
+import { observeJson, readReply } from "./reply.js";
+import { StreamUsageReader } from "./stream.js";
+import { tapStream, type StreamEnd } from "./tap.js";
+import { callTags, windDown } from "./wind-down.js";
 
 /** What every call through one middleware shares. */
 export interface Shared {
@@ -40,10 +40,12 @@ export class GuardedCall {
   private estimate!: PromptEstimate;
   private ticket!: Ticket;
   private startedAt = 0;
+  /** Set once the stream's spend has passed its allowance, so the verdict is given once. */
+  private overBudget = false;
 
   constructor(
     private readonly shared: Shared,
-    context: CallContext,
+    private readonly context: CallContext,
     private readonly call: MessagesCall,
     request: APIRequest,
   ) {
@@ -63,7 +65,10 @@ export class GuardedCall {
     this.estimate = estimator.estimate(this.run, this.call, counted);
     let usage = estimator.projectedUsage(this.run, this.key, this.call, this.estimate.tokens);
 
-    const lowered = await this.windDown(usage);
+    const lowered =
+      this.shared.windDownMin === undefined
+        ? undefined
+        : await windDown(guard, this.context, this.call, usage, this.shared.windDownMin);
     if (lowered !== undefined) {
       usage = { ...usage, outputTokens: lowered };
       request = withMaxTokens(request, ctx, lowered);
@@ -94,62 +99,29 @@ export class GuardedCall {
     return this.observe(response);
   }
 
-  /**
-   * Records a JSON reply as the client reads it, from the object the client parses: the guard
-   * reads nothing twice. (`ctx.parse` would tee the body into a second web stream, which costs
-   * more on Node 20 than everything else the guard does for a call.) The record is in before
-   * the client's `json()` resolves, so the agent never runs ahead of its own accounting.
-   */
+  /** A JSON reply is recorded when the client has read it; one that never arrives is not. */
   private observe(response: Response): Response {
-    const json = response.json.bind(response);
-    const text = response.text.bind(response);
-    let settled: Promise<void> | undefined;
-    const settle = (read: () => unknown) => (settled ??= this.recordReply(read));
-
-    const arrayBuffer = response.arrayBuffer.bind(response);
-
-    // The SDK reads JSON replies with json(); text() and arrayBuffer() cover middleware that
-    // reads a reply to replace it. A body read as a raw stream is not recorded (see the docs).
-    Object.defineProperties(response, {
-      json: {
-        value: async () => {
-          const body: unknown = await json();
-          await settle(() => body);
-          return body;
-        },
-      },
-      text: {
-        value: async () => {
-          const body = await text();
-          await settle(() => JSON.parse(body));
-          return body;
-        },
-      },
-      arrayBuffer: {
-        value: async () => {
-          const body = await arrayBuffer();
-          await settle(() => JSON.parse(new TextDecoder().decode(body)));
-          return body;
-        },
-      },
+    return observeJson(response, async (outcome) => {
+      if ("failed" in outcome) return this.fail({ error: outcome.failed });
+      if ("unreadable" in outcome) return this.unreadable(outcome.unreadable);
+      try {
+        const reply = readReply(outcome.body);
+        await this.record(reply.usage, reply.toolUses, false, reply.id);
+      } catch (error) {
+        await this.unreadable(error);
+      }
     });
-    return response;
-  }
-
-  private async recordReply(read: () => unknown): Promise<void> {
-    try {
-      const reply = readReply(read());
-      await this.record(reply.usage, reply.toolUses, false, reply.id);
-    } catch (error) {
-      await this.unreadable(error);
-    }
   }
 
   private async tap(response: Response): Promise<Response> {
-    const meter = this.shared.cutStreams ? await this.meter() : undefined;
+    const { guard, cutStreams } = this.shared;
+    const { ticket, tags, startedAt } = this;
+    const meter = cutStreams
+      ? await streamMeter(guard, ticket, tags, this.call.model, startedAt)
+      : undefined;
     const reader = new StreamUsageReader();
     const body = tapStream(response.body!, reader, {
-      check: (r) => (this.shared.cutStreams ? this.cut(r, meter) : undefined),
+      check: (r) => (cutStreams ? this.cut(r, meter) : undefined),
       finish: (r, end) => this.finishStream(r, end),
     });
     return new Response(body, response);
@@ -160,10 +132,11 @@ export class GuardedCall {
     const { guard } = this.shared;
     const trip = guard.tripOf(this.run);
     if (trip && guard.enforcing) return trip;
-    if (!meter || !reader.started) return undefined;
+    if (!meter || !reader.started || this.overBudget) return undefined;
 
     const verdict = meter.check(reader.usage()!, this.tags.step);
     if (!verdict) return undefined;
+    this.overBudget = true;
     const error = guard.stop(this.ticket, verdict);
     return guard.enforcing ? error : undefined;
   }
@@ -206,6 +179,8 @@ export class GuardedCall {
       estimator.learn(this.run, this.key, this.call, this.estimate, record.usage, id);
       return record;
     } catch (error) {
+      // A run that ended meanwhile, a store that failed: the reservation must not outlive it.
+      await guard.cancelCall(this.ticket).catch(() => undefined);
       this.shared.report({ run: this.run, phase: "record", error });
       return undefined;
     }
@@ -215,14 +190,14 @@ export class GuardedCall {
     const { guard } = this.shared;
     await guard.cancelCall(this.ticket).catch(() => undefined);
 
-    const event = {
+    const event: AttemptFailedEvent = {
       run: this.run,
       model: this.call.model,
       retry: this.retry,
       latencyMs: Math.max(0, guard.clock.now() - this.startedAt),
       ...outcome,
     };
-    if (this.tags.step !== undefined) Object.assign(event, { step: this.tags.step });
+    if (this.tags.step !== undefined) event.step = this.tags.step;
     guard.emit("attemptFailed", event);
   }
 
@@ -230,42 +205,6 @@ export class GuardedCall {
   private async unreadable(error: unknown): Promise<void> {
     await this.shared.guard.cancelCall(this.ticket).catch(() => undefined);
     this.shared.report({ run: this.run, phase: "response", error });
-  }
-
-  /** A meter for a stream: undefined when no dollar budget holds a reservation for the call. */
-  private async meter(): Promise<StreamBudget | undefined> {
-    const { guard } = this.shared;
-    const reserved = this.ticket.projected;
-    if (this.ticket.held.length === 0 || reserved === null) return undefined;
-
-    const budget = await guard.remainingBudget(this.run, this.tags);
-    if (!budget) return undefined;
-    const allowance = budget.remaining + reserved;
-    return new StreamBudget(guard.pricer, this.call.model, this.startedAt, allowance, budget, reserved);
-  }
-
-  /** The `max_tokens` the remaining budget can pay for, when it is below the request's own. */
-  private async windDown(usage: Usage): Promise<number | undefined> {
-    const { guard, windDownMin: min } = this.shared;
-    if (min === undefined) return undefined;
-
-    const budget = await guard.remainingBudget(this.run, this.tags);
-    if (!budget) return undefined;
-    const { model, maxTokens } = this.call;
-    const at = guard.clock.now();
-    const affordable = affordableOutputTokens(guard.pricer, model, usage, budget.remaining, at);
-    if (affordable === undefined || affordable >= maxTokens || affordable < min) return undefined;
-
-    const event = {
-      run: this.run,
-      model,
-      requested: maxTokens,
-      allowed: affordable,
-      remainingUsd: moneyToUsd(budget.remaining),
-    };
-    if (this.tags.step !== undefined) Object.assign(event, { step: this.tags.step });
-    guard.emit("windDown", event);
-    return affordable;
   }
 
   /** Asks the count-tokens endpoint; undefined (and reported) when it cannot answer. */

@@ -1,5 +1,4 @@
-import type { Usage } from "../record/usage.js";
-import { EMPTY_USAGE } from "../record/usage.js";
+import { EMPTY_USAGE, promptTokens, type Usage } from "../record/usage.js";
 import type { Run } from "../run/run.js";
 import type { MessagesCall } from "./request.js";
 
@@ -77,11 +76,16 @@ export class PromptEstimator {
   }
 
   /** Learns from a completed call: the calibration, the cache state, the thread's size. */
-  learn(run: Run, key: string, call: MessagesCall, estimate: PromptEstimate, actual: Usage, id?: string) {
-    const prompt =
-      actual.inputTokens + actual.cacheReadTokens + actual.cacheWrite5mTokens +
-      actual.cacheWrite1hTokens;
-    const cached = actual.cacheReadTokens + actual.cacheWrite5mTokens + actual.cacheWrite1hTokens > 0;
+  learn(
+    run: Run,
+    key: string,
+    call: MessagesCall,
+    estimate: PromptEstimate,
+    actual: Usage,
+    id?: string,
+  ): void {
+    const prompt = promptTokens(actual);
+    const cached = prompt > actual.inputTokens;
 
     let last = this.lastCalls.get(run);
     if (!last) this.lastCalls.set(run, (last = new Map()));

@@ -4,10 +4,6 @@ export {
   type GuardMiddleware,
   type GuardMiddlewareOptions,
 } from "./middleware.js";
-export {
-  currentSignal,
-  remainingBudgetUsd,
-  type WindDownOptions,
-} from "./wind-down.js";
+export { currentSignal, remainingBudgetUsd, type WindDownOptions } from "./wind-down.js";
 export { violationOf } from "./violation.js";
 export { localPromptTokens } from "./estimate.js";

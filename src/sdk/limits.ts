@@ -1,4 +1,4 @@
-import type { BudgetHeadroom } from "../engine/guard.js";
+import type { BudgetHeadroom, Guard, Ticket } from "../engine/guard.js";
 import { moneyToUsd, type Money } from "../money.js";
 import { stepLabel, type Verdict } from "../policies/policy.js";
 import type { Pricer } from "../pricing/types.js";
@@ -66,4 +66,23 @@ export class StreamBudget {
     this.prompt = promptTokens(usage);
     return true;
   }
+}
+
+/**
+ * A meter for a stream that holds a dollar reservation; undefined when no budget holds one. Its
+ * allowance is the call's reservation plus what its tightest budget has left now.
+ */
+export async function streamMeter(
+  guard: Guard,
+  ticket: Ticket,
+  tags: Record<string, string>,
+  model: string,
+  at: number,
+): Promise<StreamBudget | undefined> {
+  const reserved = ticket.projected;
+  if (ticket.held.length === 0 || reserved === null) return undefined;
+
+  const budget = await guard.remainingBudget(ticket.run, tags);
+  if (!budget) return undefined;
+  return new StreamBudget(guard.pricer, model, at, budget.remaining + reserved, budget, reserved);
 }

@@ -1,13 +1,29 @@
 import type { Middleware } from "@anthropic-ai/sdk";
+import { z } from "zod";
 
 import { currentContext, type CallContext } from "../engine/context.js";
 import type { MiddlewareErrorEvent } from "../engine/events.js";
 import type { Guard } from "../engine/guard.js";
+import { InvalidInputError } from "../errors.js";
 import type { Run } from "../run/run.js";
 import { GuardedCall, type Shared } from "./call.js";
 import { PromptEstimator } from "./estimate.js";
 import { isMessagesRequest, readMessagesCall, type MessagesCall } from "./request.js";
 import { DEFAULT_MIN_OUTPUT_TOKENS, type WindDownOptions } from "./wind-down.js";
+
+const OptionsSchema = z.strictObject({
+  countTokens: z.boolean().default(false),
+  windDown: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        minOutputTokens: z.number().int().positive().default(DEFAULT_MIN_OUTPUT_TOKENS),
+      }),
+    ])
+    .default(false),
+  cutStreams: z.boolean().default(true),
+  unattributedRun: z.union([z.string().min(1), z.literal(false)]).default("unattributed"),
+});
 
 export interface GuardMiddlewareOptions {
   /**
@@ -50,21 +66,33 @@ export interface GuardMiddleware extends Middleware {
  * from `usage`, or for a stream from `message_start` and the last `message_delta`.
  *
  * The middleware never breaks the agent on its own failures: a request or reply it cannot read
- * goes through as it is, and a `middlewareError` event on the guard reports it.
+ * goes through as it is, and a `middlewareError` event on the guard reports it. Throws
+ * `InvalidInputError` naming every bad option.
  */
-export function guardMiddleware(guard: Guard, options: GuardMiddlewareOptions = {}): GuardMiddleware {
-  const windDown = options.windDown;
+export function guardMiddleware(
+  guard: Guard,
+  options: GuardMiddlewareOptions = {},
+): GuardMiddleware {
+  const parsed = OptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw InvalidInputError.fromZod("guardMiddleware options", parsed.error, options);
+  }
+  const { windDown, countTokens, cutStreams, unattributedRun } = parsed.data;
+
   const shared: Shared = {
     guard,
     estimator: new PromptEstimator(),
-    countTokens: options.countTokens ?? false,
-    windDownMin: !windDown
-      ? undefined
-      : ((windDown === true ? undefined : windDown.minOutputTokens) ?? DEFAULT_MIN_OUTPUT_TOKENS),
-    cutStreams: options.cutStreams ?? true,
+    countTokens,
+    windDownMin:
+      windDown === false
+        ? undefined
+        : windDown === true
+          ? DEFAULT_MIN_OUTPUT_TOKENS
+          : windDown.minOutputTokens,
+    cutStreams,
     report: (event: MiddlewareErrorEvent) => void guard.emit("middlewareError", event),
   };
-  const unattributedName = options.unattributedRun ?? "unattributed";
+  const unattributedName = unattributedRun;
   let unattributed: Run | undefined;
 
   // Calls outside any run of this guard (no run, another guard's run, a run that has ended)
@@ -73,7 +101,7 @@ export function guardMiddleware(guard: Guard, options: GuardMiddlewareOptions = 
     const context = currentContext();
     if (context && guard.isLive(context.run)) return context;
     if (unattributedName === false) return undefined;
-    if (!unattributed || unattributed.outcome !== "running") {
+    if (!unattributed || !guard.isLive(unattributed)) {
       unattributed = guard.startRun(unattributedName);
     }
     // The step and tags still describe the code that made the call.

@@ -58,7 +58,11 @@ export function readMessagesCall(request: APIRequest, ctx: MiddlewareContext): M
 }
 
 /** The request with `max_tokens` replaced; the body is re-encoded from what was to be sent. */
-export function withMaxTokens(request: APIRequest, ctx: MiddlewareContext, max: number): APIRequest {
+export function withMaxTokens(
+  request: APIRequest,
+  ctx: MiddlewareContext,
+  max: number,
+): APIRequest {
   const body = { ...bodyOf(request, ctx), max_tokens: max };
   return { ...request, body: JSON.stringify(body) };
 }

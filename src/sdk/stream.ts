@@ -3,8 +3,8 @@ import type { ToolUse } from "../record/record.js";
 /** Characters per output token for counting a reply while it streams (the API's count wins). */
 const CHARS_PER_TOKEN = 4;
 
-/** The JSON around a text delta's text: `{"type":"content_block_delta","index":0,...,"text":""}}`. */
-const ENVELOPE = 80;
+/** Characters around a text delta's text in its JSON: `{"type":"content_block_delta",...}`. */
+const ENVELOPE: Record<string, number> = { text_delta: 80, thinking_delta: 88 };
 const MEASURED = /"type":"(text_delta|thinking_delta)"/;
 const INDEX = /"index":\s*(\d+)/;
 
@@ -114,15 +114,19 @@ export class StreamUsageReader {
       else if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(5).trimStart();
     }
     if (data === "" || name === "ping") return;
-    if (name === "message_stop") return void (this.stopped = true);
+    if (name === "message_stop") {
+      this.stopped = true;
+      return;
+    }
 
     // Text deltas are most of a stream and only their length matters here: they are measured,
     // not parsed. Others are parsed: a tool call's input is recorded, and a thinking block's
     // signature is not output to count.
-    if (name === "content_block_delta" && MEASURED.test(data)) {
+    const measured = name === "content_block_delta" ? MEASURED.exec(data) : null;
+    if (measured) {
       const index = Number(INDEX.exec(data)?.[1]);
       if (!this.tools.has(index)) {
-        this.outputChars += Math.max(0, data.length - ENVELOPE);
+        this.outputChars += Math.max(0, data.length - ENVELOPE[measured[1]!]!);
         return;
       }
     }
@@ -171,15 +175,6 @@ export class StreamUsageReader {
   }
 }
 
-function safely<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    // The guard's own failure never breaks the agent's stream; the reply goes on uncut.
-    return undefined;
-  }
-}
-
 function nextBoundary(buffer: string): { at: number; length: number } | undefined {
   const match = /\r\n\r\n|\n\n|\r\r/.exec(buffer);
   return match ? { at: match.index, length: match[0].length } : undefined;
@@ -193,73 +188,4 @@ function parseInput(tool: OpenTool): unknown {
     // A tool call cut off mid-input: its text is all there is.
     return tool.json;
   }
-}
-
-/** How a tapped stream ended. */
-export interface StreamEnd {
-  /**
-   * `complete`: the body ended. `cut`: `check` cut it off. `failed`: reading it failed (network,
-   * abort). `cancelled`: the consumer stopped reading.
-   */
-  kind: "complete" | "cut" | "failed" | "cancelled";
-  error?: unknown;
-}
-
-export interface TapHandlers {
-  /** Called after each chunk is read; an error returned cuts the stream off with that error. */
-  check(reader: StreamUsageReader): Error | undefined;
-  /** Called once when the stream ends, however it ends, before the consumer sees the end. */
-  finish(reader: StreamUsageReader, end: StreamEnd): Promise<void>;
-}
-
-/**
- * Passes a response body through unchanged while reading its SSE events, so usage is read in the
- * same pass as the client reads the reply (no second copy of the body is buffered). Cutting off
- * cancels the upstream body, which closes the connection so the API stops generating, and fails
- * the client's read with the cut's error.
- */
-export function tapStream(
-  body: ReadableStream<Uint8Array>,
-  reader: StreamUsageReader,
-  handlers: TapHandlers,
-): ReadableStream<Uint8Array> {
-  const source = body.getReader();
-  let ended = false;
-  const finish = async (end: StreamEnd) => {
-    if (ended) return;
-    ended = true;
-    await handlers.finish(reader, end).catch(() => undefined);
-  };
-
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let chunk: Awaited<ReturnType<typeof source.read>>;
-      try {
-        chunk = await source.read();
-      } catch (error) {
-        await finish({ kind: "failed", error });
-        return controller.error(error);
-      }
-
-      if (chunk.done) {
-        reader.end();
-        await finish({ kind: "complete" });
-        return controller.close();
-      }
-
-      reader.push(chunk.value);
-      const cut = safely(() => handlers.check(reader));
-      if (cut) {
-        source.cancel(cut).catch(() => undefined);
-        await finish({ kind: "cut", error: cut });
-        return controller.error(cut);
-      }
-      controller.enqueue(chunk.value);
-    },
-
-    async cancel(reason) {
-      await source.cancel(reason).catch(() => undefined);
-      await finish({ kind: "cancelled", error: reason });
-    },
-  });
 }

@@ -1,4 +1,5 @@
 import { currentContext, type CallContext } from "../engine/context.js";
+import type { WindDownEvent } from "../engine/events.js";
 import type { Guard } from "../engine/guard.js";
 import { moneyToUsd, type Money } from "../money.js";
 import type { Pricer } from "../pricing/types.js";
@@ -34,6 +35,39 @@ export function affordableOutputTokens(
   const perToken = one.cost - none.cost;
   if (perToken <= 0) return undefined;
   return Math.max(0, Math.floor((headroom - none.cost) / perToken));
+}
+
+/**
+ * The `max_tokens` the remaining budget can pay for, when that is below the request's own and at
+ * least `min`; announced as a `windDown` event. Undefined leaves the request as it is: no budget,
+ * enough budget, an unpriced model, or too little left to be worth a call (the budget refuses
+ * it then).
+ */
+export async function windDown(
+  guard: Guard,
+  context: CallContext,
+  call: { model: string; maxTokens: number },
+  prompt: Usage,
+  min: number,
+): Promise<number | undefined> {
+  const tags = callTags(context);
+  const budget = await guard.remainingBudget(context.run, tags);
+  if (!budget) return undefined;
+
+  const at = guard.clock.now();
+  const allowed = affordableOutputTokens(guard.pricer, call.model, prompt, budget.remaining, at);
+  if (allowed === undefined || allowed >= call.maxTokens || allowed < min) return undefined;
+
+  const event: WindDownEvent = {
+    run: context.run,
+    model: call.model,
+    requested: call.maxTokens,
+    allowed,
+    remainingUsd: moneyToUsd(budget.remaining),
+  };
+  if (tags.step !== undefined) event.step = tags.step;
+  guard.emit("windDown", event);
+  return allowed;
 }
 
 /** The tags a call made in `context` carries: the context's tags and its step. */

@@ -72,7 +72,9 @@ describe("the demo's three runs, in process", () => {
     );
 
     const printed = formatDemo(result);
-    expect(printed).toMatch(/stopped at call 6 of the run, in step "cite_check", before it was sent/);
+    expect(printed).toMatch(
+      /stopped at call 6 of the run, in step "cite_check", before it was sent/,
+    );
     expect(printed).toMatch(/total cost {10}\$\d\.\d{4} {13}\$\d\.\d{4} {13}\$\d\.\d{4}/);
   });
 });

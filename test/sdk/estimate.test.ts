@@ -84,7 +84,8 @@ describe("the projected usage the growth policy sees", () => {
       const block: Anthropic.TextBlockParam = { type: "text", text: words(1500, `t${turn}`) };
       if (cached) block.cache_control = { type: "ephemeral" };
       // Only the newest block carries the breakpoint, as a caching agent moves it along.
-      for (const m of messages) for (const b of m.content as Anthropic.TextBlockParam[]) delete b.cache_control;
+      for (const m of messages)
+        for (const b of m.content as Anthropic.TextBlockParam[]) delete b.cache_control;
       messages.push({ role: "user", content: [block] });
       const reply = await anthropic.messages.create({ model: MODEL, max_tokens: 50, messages });
       messages.push({ role: "assistant", content: [{ type: "text", text: "ok" }] });
@@ -92,7 +93,7 @@ describe("the projected usage the growth policy sees", () => {
     }
   }
 
-  test("a cached loop is projected at cache prices: it fits a budget it would not at full price", async () => {
+  test("a cached loop, projected at cache prices, fits where full price would not", async () => {
     // The five calls spend about $0.0109; the last is projected at $0.0027 with 6,003 tokens read
     // from cache, but at $0.0078 if its whole prompt were billed as fresh input.
     server = await startMockAnthropic({ respond: () => ({ content: "ok" }) });
@@ -125,7 +126,10 @@ describe("the projected usage the growth policy sees", () => {
 
       const outcome = await guard
         .run("agent", () => growingLoop(anthropic, cached))
-        .then(() => "completed", (e: Error) => e.name);
+        .then(
+          () => "completed",
+          (e: Error) => e.name,
+        );
 
       expect([cached, outcome]).toEqual([cached, cached ? "completed" : "RunawayGrowthError"]);
       await server.close();

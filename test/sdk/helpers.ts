@@ -32,7 +32,14 @@ export function harness(
   const guard = new Guard({ policy, pricer: defaultPricer, clock, ...guardOptions });
   const events: Harness["events"] = {};
   const names: (keyof GuardEvents)[] = [
-    "call", "refused", "trip", "warning", "runEnd", "attemptFailed", "streamCut", "windDown",
+    "call",
+    "refused",
+    "trip",
+    "warning",
+    "runEnd",
+    "attemptFailed",
+    "streamCut",
+    "windDown",
     "middlewareError",
   ];
   for (const name of names) {
@@ -41,7 +48,11 @@ export function harness(
   }
 
   const middleware = guardMiddleware(guard, options);
-  const client = new Anthropic({ baseURL: server.url, apiKey: "sk-test", middleware: [middleware] });
+  const client = new Anthropic({
+    baseURL: server.url,
+    apiKey: "sk-test",
+    middleware: [middleware],
+  });
   return { guard, client, clock, events };
 }
 

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from "vitest";
 
 import { withStep } from "../../src/engine/context.js";
 import { Guard } from "../../src/engine/guard.js";
+import { isInvalidInputError, type InvalidInputError } from "../../src/errors.js";
 import { defaultPricer } from "../../src/pricing/index.js";
 import { guardMiddleware } from "../../src/sdk/index.js";
 import {
@@ -37,7 +38,7 @@ const cachedAsk = (content: string): Anthropic.MessageCreateParamsNonStreaming =
 });
 
 describe("recording calls through the SDK", () => {
-  test("a non-streaming call is recorded from usage, in its step, with its tool calls", async () => {
+  test("a JSON reply is recorded from usage, in its step, with its tool calls", async () => {
     server = await startMockAnthropic({
       respond: [{ content: [text("Checking."), toolUse("fetch_source", { url: "a" })] }],
     });
@@ -65,7 +66,7 @@ describe("recording calls through the SDK", () => {
     expect(run.summary().by_tag.step).toHaveProperty("cite_check");
   });
 
-  test("a stream records message_delta's output (15), not message_start's 1 nor the sum", async () => {
+  test("a stream records message_delta's output (15), not message_start's 1 or a sum", async () => {
     server = await startMockAnthropic({
       respond: [{ content: "A reply of some length.", outputTokens: 15 }],
     });
@@ -116,6 +117,31 @@ describe("recording calls through the SDK", () => {
     expect(middleware.unattributed?.totals.calls).toBe(2);
   });
 
+  test("a call made after its run ended lands in the unattributed run, in its step", async () => {
+    server = await startMockAnthropic({ respond: [{ content: "late" }] });
+    const guard = new Guard({ pricer: defaultPricer });
+    const middleware = guardMiddleware(guard);
+    const { default: Anthropic } = await import("@anthropic-ai/sdk");
+    const client = new Anthropic({ baseURL: server.url, apiKey: "k", middleware: [middleware] });
+
+    // A background task of the run that outlives it.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let late!: Promise<unknown>;
+    const ended = await guard.run("short", async (run) => {
+      late = withStep("cleanup", async () => {
+        await gate;
+        return client.messages.create(ask("after the end"));
+      });
+      return run;
+    });
+    release();
+    await late;
+
+    expect(ended.totals.calls).toBe(0);
+    expect(middleware.unattributed?.records().map((r) => r.tags.step)).toEqual(["cleanup"]);
+  });
+
   test("a reply the middleware cannot read is reported, and the agent still gets it", async () => {
     server = await startMockAnthropic({ respond: [{ content: "fine" }] });
     const guard = new Guard({ pricer: defaultPricer });
@@ -144,5 +170,23 @@ describe("recording calls through the SDK", () => {
 
     expect(run.totals.calls).toBe(0);
     expect(errors).toEqual([expect.objectContaining({ phase: "response", run })]);
+  });
+});
+
+describe("options", () => {
+  test("are checked when the middleware is built, every problem named", () => {
+    const guard = new Guard({ pricer: defaultPricer });
+    const bad = { windDown: { minOutputTokens: 0 }, cutStreams: "yes", extra: 1 };
+
+    let error: unknown;
+    try {
+      guardMiddleware(guard, bad as never);
+    } catch (e) {
+      error = e;
+    }
+
+    expect(isInvalidInputError(error)).toBe(true);
+    const paths = (error as InvalidInputError).issues.map((issue) => issue.path);
+    expect(paths.sort()).toEqual(["", "cutStreams", "windDown.minOutputTokens"]);
   });
 });

@@ -22,7 +22,7 @@ afterEach(async () => {
 const ask = { model: MODEL, max_tokens: 100, messages: [{ role: "user" as const, content: "hi" }] };
 
 describe("refusals and failed attempts", () => {
-  test("a refused call throws the typed error, is not retried and never reaches the server", async () => {
+  test("a refused call throws its typed error, unretried, never reaching the server", async () => {
     server = await startMockAnthropic({ respond: [{ content: "one" }, { content: "two" }] });
     const { guard, client, events } = harness(server, { maxCalls: 1 });
 

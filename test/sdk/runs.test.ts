@@ -55,7 +55,10 @@ describe("runs in flight together", () => {
 
     const [a, b] = await Promise.all([agent("a", 10), agent("b", 50)]);
 
-    for (const [run, tokens] of [[a!, 10], [b!, 50]] as const) {
+    for (const [run, tokens] of [
+      [a!, 10],
+      [b!, 50],
+    ] as const) {
       expect(run.records().map((r) => [r.tags.step, r.usage.inputTokens])).toEqual([
         ["search", tokens],
         ["summarize", tokens],
@@ -75,7 +78,11 @@ describe("runs in flight together", () => {
       delay: gate.delay,
     });
     const { guard, client, events } = harness(server, { maxIdenticalToolCalls: 1 });
-    const ask = { model: MODEL, max_tokens: 500, messages: [{ role: "user" as const, content: "go" }] };
+    const ask = {
+      model: MODEL,
+      max_tokens: 500,
+      messages: [{ role: "user" as const, content: "go" }],
+    };
 
     const run = await guard.run("agent", async (run) => {
       const stream = await client.messages.create({ ...ask, stream: true });

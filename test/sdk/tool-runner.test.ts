@@ -46,7 +46,7 @@ const params = {
 };
 
 describe("the SDK's tool runner goes through the guard", () => {
-  test("every turn is recorded in the step, with the thread's history in its estimate", async () => {
+  test("every turn is recorded in its step, the thread's history in its estimate", async () => {
     server = await startMockAnthropic({ respond: citeChecker(2) });
     const { guard, client } = harness(server);
 
@@ -56,7 +56,11 @@ describe("the SDK's tool runner goes through the guard", () => {
     });
 
     const records = run.records();
-    expect(records.map((r) => r.toolUses.map((t) => t.input))).toEqual([[{ n: 1 }], [{ n: 2 }], []]);
+    expect(records.map((r) => r.toolUses.map((t) => t.input))).toEqual([
+      [{ n: 1 }],
+      [{ n: 2 }],
+      [],
+    ]);
     expect(records.every((r) => r.tags.step === "cite_check")).toBe(true);
 
     // The runner continues a server-held thread, sending only new turns; the estimate adds the

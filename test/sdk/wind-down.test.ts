@@ -67,14 +67,13 @@ describe("winding a run down", () => {
     server = await startMockAnthropic({ respond: [{ content: "one" }] });
     const { guard, client } = harness(server, { maxCalls: 1 });
 
-    const signal = await guard
-      .run("agent", async () => {
-        const signal = currentSignal(guard)!;
-        await client.messages.create(ask, { signal });
-        expect(signal.aborted).toBe(false);
-        await client.messages.create(ask, { signal }).catch(() => undefined);
-        return signal;
-      });
+    const signal = await guard.run("agent", async () => {
+      const signal = currentSignal(guard)!;
+      await client.messages.create(ask, { signal });
+      expect(signal.aborted).toBe(false);
+      await client.messages.create(ask, { signal }).catch(() => undefined);
+      return signal;
+    });
 
     expect(signal.aborted).toBe(true);
     expect(currentSignal(guard)).toBeUndefined();
