@@ -68,6 +68,16 @@ export class MemoryBudgetStore implements BudgetStore {
     return true;
   }
 
+  /** Drops every budget and claim whose key is `prefix` or starts with `prefix:`. */
+  forget(prefix: string): void {
+    const matches = (key: string) => key === prefix || key.startsWith(`${prefix}:`);
+
+    for (const key of this.entries.keys()) if (matches(key)) this.entries.delete(key);
+    for (const claim of this.claims.keys()) {
+      if (matches(claim.slice(0, claim.indexOf("\u0000")))) this.claims.delete(claim);
+    }
+  }
+
   private entry(key: string, windowEndsAt?: number): Entry {
     let entry = this.entries.get(key);
 

@@ -1,4 +1,5 @@
-import type { BudgetStore, Reservation } from "../budget/store.js";
+import type { MemoryBudgetStore } from "../budget/memory.js";
+import type { BudgetState, BudgetStore, Reservation } from "../budget/store.js";
 import { moneyToUsd, type Money } from "../money.js";
 import type { BudgetLine, Verdict } from "../policies/policy.js";
 
@@ -9,70 +10,129 @@ export interface Held {
   spentAfter: Money;
 }
 
+/** The tightest dollar budget a call would spend from, and what it has left. */
+export interface BudgetHeadroom {
+  /** Limit minus settled spend minus calls in flight, in money units; never below 0. */
+  remaining: Money;
+  limit: Money;
+  /** The policy that set the budget, e.g. `maxCostUsd`. */
+  policy: string;
+  /** How the budget reads in a message, e.g. `run budget`. */
+  label: string;
+}
+
 type Reserved = { ok: true; held: Held[] } | { ok: false; verdict: Verdict };
 
 /**
- * Reserves a call's projected cost against every budget it spends from, all or nothing: when one
- * budget refuses, the ones already reserved are released before the refusal is reported.
+ * The engine's budget book. A run lives in one process, so its own budgets (per run, per step)
+ * and its once-per-run warnings are kept in memory here and dropped when the run ends; only
+ * shared budgets go to the configured store (Redis, say), where many processes meet.
  */
-export async function reserveAll(
-  store: BudgetStore,
-  lines: BudgetLine[],
-  cost: Money | null,
-): Promise<Reserved> {
-  // An unpriced model's cost cannot be projected; it is counted apart in the run's summary.
-  if (cost === null || lines.length === 0) return { ok: true, held: [] };
-  const held: Held[] = [];
+export class Budgets {
+  /**
+   * @param shared where shared budgets live
+   * @param local where run budgets live; with no store configured, the same memory store
+   */
+  constructor(
+    readonly shared: BudgetStore,
+    readonly local: MemoryBudgetStore,
+  ) {}
 
-  for (const line of lines) {
-    const request = { key: line.key, limit: line.limit, amount: cost };
-    if (line.windowEndsAt !== undefined)
-      Object.assign(request, { windowEndsAt: line.windowEndsAt });
-    let result;
-    try {
-      result = await store.reserve(request);
-    } catch (error) {
-      // A store that cannot answer (Redis down, fail-closed) refuses the call with its own error;
-      // what this call already holds elsewhere is let go rather than left to its lease.
-      await Promise.allSettled(held.map((h) => store.release(h.reservation)));
-      throw error;
-    }
-
-    if (!result.ok) {
-      await Promise.all(held.map((h) => store.release(h.reservation)));
-      return {
-        ok: false,
-        verdict: overBudget(line, cost, result.state.spent, result.state.reserved),
-      };
-    }
-    held.push({ line, reservation: result.reservation, spentAfter: result.state.spent });
+  /** The store a budget lives in. */
+  storeFor(line: Pick<BudgetLine, "shared">): BudgetStore {
+    return line.shared ? this.shared : this.local;
   }
-  return { ok: true, held };
-}
 
-/**
- * Settles each reservation with the call's real cost and returns the budgets whose spend crossed
- * `warnAt` of their limit with this call.
- */
-export async function settleAll(
-  store: BudgetStore,
-  held: Held[],
-  actual: Money | null,
-  warnAt: number | undefined,
-): Promise<Held[]> {
-  const crossed: Held[] = [];
-
-  for (const h of held) {
-    const cost = actual ?? h.reservation.amount;
-    const state = await store.settle(h.reservation, cost);
-    h.spentAfter = state.spent;
-
-    const threshold = warnAt === undefined ? undefined : h.line.limit * warnAt;
-    if (threshold !== undefined && state.spent - cost < threshold && state.spent >= threshold) {
-      crossed.push(h);
-    }
+  /** What a budget key holds now: `run:` keys are local, any other key shared. */
+  read(key: string): Promise<BudgetState> {
+    return (key.startsWith("run:") ? this.local : this.shared).read(key);
   }
-  return crossed;
+
+  /**
+   * Reserves a call's projected cost against every budget it spends from, all or nothing: when
+   * one budget refuses, the ones already reserved are released before the refusal is reported.
+   * A store that cannot answer (Redis down, fail-closed) refuses the call with its own error.
+   */
+  async reserveAll(lines: BudgetLine[], cost: Money | null): Promise<Reserved> {
+    // An unpriced model's cost cannot be projected; it is counted apart in the run's summary.
+    if (cost === null || lines.length === 0) return { ok: true, held: [] };
+    const held: Held[] = [];
+
+    for (const line of lines) {
+      const request = { key: line.key, limit: line.limit, amount: cost };
+      if (line.windowEndsAt !== undefined) {
+        Object.assign(request, { windowEndsAt: line.windowEndsAt });
+      }
+
+      let result;
+      try {
+        result = await this.storeFor(line).reserve(request);
+      } catch (error) {
+        await this.releaseAll(held);
+        throw error;
+      }
+
+      if (!result.ok) {
+        await this.releaseAll(held);
+        const { spent, reserved } = result.state;
+        return { ok: false, verdict: overBudget(line, cost, spent, reserved) };
+      }
+      held.push({ line, reservation: result.reservation, spentAfter: result.state.spent });
+    }
+    return { ok: true, held };
+  }
+
+  /**
+   * Settles each reservation with the call's real cost and returns the budgets whose spend
+   * crossed `warnAt` of their limit with this call.
+   */
+  async settleAll(held: Held[], actual: Money | null, warnAt?: number): Promise<Held[]> {
+    const crossed: Held[] = [];
+
+    for (const h of held) {
+      const cost = actual ?? h.reservation.amount;
+      const state = await this.storeFor(h.line).settle(h.reservation, cost);
+      h.spentAfter = state.spent;
+
+      const threshold = warnAt === undefined ? undefined : h.line.limit * warnAt;
+      if (threshold !== undefined && state.spent - cost < threshold && state.spent >= threshold) {
+        crossed.push(h);
+      }
+    }
+    return crossed;
+  }
+
+  /** Lets go of reservations whose call failed or was never sent. Never throws. */
+  async releaseAll(held: Held[]): Promise<void> {
+    await Promise.allSettled(held.map((h) => this.storeFor(h.line).release(h.reservation)));
+  }
+
+  /**
+   * The tightest of these budgets' headroom. Budgets are read one by one, not atomically: the
+   * figure is a guide for sizing a call, and the reservation before it enforces the limit. A
+   * budget whose store cannot answer is left out rather than failing the agent's call.
+   */
+  async headroom(lines: BudgetLine[]): Promise<BudgetHeadroom | undefined> {
+    let tightest: BudgetHeadroom | undefined;
+
+    for (const line of lines) {
+      const state = await this.storeFor(line)
+        .read(line.key)
+        .catch(() => undefined);
+      if (!state) continue;
+
+      const remaining = Math.max(0, line.limit - state.spent - state.reserved);
+      if (tightest === undefined || remaining < tightest.remaining) {
+        tightest = { remaining, limit: line.limit, policy: line.policy, label: line.label };
+      }
+    }
+    return tightest;
+  }
+
+  /** Drops what a finished run kept in memory: its budgets and its warning claims. */
+  forgetRun(runId: string): void {
+    this.local.forget(`run:${runId}`);
+  }
 }
 
 function overBudget(line: BudgetLine, cost: Money, spent: Money, reserved: Money): Verdict {

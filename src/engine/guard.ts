@@ -1,17 +1,16 @@
 import { MemoryBudgetStore } from "../budget/memory.js";
-import type { BudgetStore, Reservation } from "../budget/store.js";
+import type { BudgetStore } from "../budget/store.js";
 import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
-import { moneyToUsd, type Money } from "../money.js";
 import type { Pricer } from "../pricing/types.js";
 import { createRecord, type CallInput, type CallRecord } from "../record/record.js";
-import { EMPTY_USAGE, type Usage } from "../record/usage.js";
+import { EMPTY_USAGE } from "../record/usage.js";
 import { buildPolicies } from "../policies/build.js";
 import type { PolicyConfig } from "../policies/config.js";
-import type { BudgetLine, CallPlan, Policy, Verdict } from "../policies/policy.js";
+import type { CallPlan, Policy, Verdict } from "../policies/policy.js";
 import { Run, type RunOptions, type RunOutcome } from "../run/run.js";
 import type { RunSummary } from "../run/summary.js";
-import { reserveAll, settleAll, type Held } from "./budgets.js";
+import { Budgets, type BudgetHeadroom, type Held } from "./budgets.js";
 import { runWithContext } from "./context.js";
 import { SafeEmitter } from "./emitter.js";
 import {
@@ -22,51 +21,10 @@ import {
 } from "./errors.js";
 import type { GuardEvents } from "./events.js";
 import { RunState } from "./run-state.js";
+import type { GuardOptions, PlannedCall, Ticket } from "./types.js";
+import { budgetWarning, verdictWarning } from "./warnings.js";
 
-export interface GuardOptions {
-  /** What to guard: a validated policy config (see `loadPolicy`) or policy objects. Default none. */
-  policy?: PolicyConfig | Policy[];
-  /** Where dollar budgets keep their spend. Default: a new in-memory store. */
-  store?: BudgetStore;
-  /** Source of time. Default: the system clock. */
-  clock?: Clock;
-  /** Prices calls and projections. Required. */
-  pricer: Pricer;
-  /** `throw` (default) or `emit`; overrides the policy's own `onViolation`. */
-  onViolation?: "throw" | "emit";
-  /** Share of a limit at which a warning fires once; overrides the policy's. */
-  warnAtFraction?: number;
-}
-
-/** What a call is about to send, for the check before it. */
-export interface PlannedCall {
-  model: string;
-  /** Tags of this call (`step` names its step); merged over the run's tags for budgets. */
-  tags?: Record<string, string>;
-  /** Projected usage: the prompt estimate, and `max_tokens` as `outputTokens`. */
-  usage: Usage;
-}
-
-/** A call admitted by `beforeCall`: hand it back to `afterCall` or `cancelCall`. */
-export interface Ticket {
-  readonly run: Run;
-  readonly step: string | undefined;
-  readonly call: number;
-  /** Projected cost in money units, or null for an unpriced model. */
-  readonly projected: Money | null;
-  readonly held: Held[];
-}
-
-/** The tightest dollar budget a call would spend from, and what it has left. */
-export interface BudgetHeadroom {
-  /** Limit minus settled spend minus calls in flight, in money units; never below 0. */
-  remaining: Money;
-  limit: Money;
-  /** The policy that set the budget, e.g. `maxCostUsd`. */
-  policy: string;
-  /** How the budget reads in a message, e.g. `run budget`. */
-  label: string;
-}
+export type { BudgetHeadroom, GuardOptions, PlannedCall, Ticket };
 
 /**
  * The policy engine. It checks every call before it is sent (and refuses the one that would break
@@ -77,7 +35,10 @@ export interface BudgetHeadroom {
 export class Guard extends SafeEmitter<GuardEvents> {
   readonly clock: Clock;
   readonly pricer: Pricer;
+  /** The store shared budgets live in (the in-memory one unless one was given). */
   readonly store: BudgetStore;
+  /** Run budgets in memory, shared budgets in `store`. */
+  readonly budgets: Budgets;
   private readonly policies: Policy[];
   private readonly onViolation: "throw" | "emit";
   private readonly warnAt: number | undefined;
@@ -87,7 +48,9 @@ export class Guard extends SafeEmitter<GuardEvents> {
     super();
     this.clock = options.clock ?? systemClock;
     this.pricer = options.pricer;
-    this.store = options.store ?? new MemoryBudgetStore({ clock: this.clock });
+    const memory = new MemoryBudgetStore({ clock: this.clock });
+    this.store = options.store ?? memory;
+    this.budgets = new Budgets(this.store, memory);
 
     const policy = options.policy ?? [];
     const config: PolicyConfig = Array.isArray(policy) ? {} : policy;
@@ -143,20 +106,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
       stepCall: 1,
       now: this.clock.now(),
     };
-    const lines = this.policies.flatMap((p) => p.budgets?.(plan) ?? []);
-    if (lines.length === 0) return undefined;
-
-    // Budgets are read one by one, not atomically: the figure is a guide for sizing a call, and
-    // the reservation before the call is what enforces the limit.
-    let tightest: BudgetHeadroom | undefined;
-    for (const line of lines) {
-      const state = await this.store.read(line.key);
-      const remaining = Math.max(0, line.limit - state.spent - state.reserved);
-      if (tightest === undefined || remaining < tightest.remaining) {
-        tightest = { remaining, limit: line.limit, policy: line.policy, label: line.label };
-      }
-    }
-    return tightest;
+    return this.budgets.headroom(this.policies.flatMap((p) => p.budgets?.(plan) ?? []));
   }
 
   /** The trip that stopped the run, if one did. */
@@ -200,6 +150,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
       reason ?? trip?.message,
     );
     this.states.delete(run);
+    this.budgets.forgetRun(run.id);
     state.abort.abort(trip ?? new Error(`run ${run.name} ended`));
     this.emit("runEnd", { run, summary });
     return summary;
@@ -227,7 +178,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
     // Counted in flight before the first await, so parallel calls see each other.
     state.begin(step);
     const lines = this.policies.flatMap((p) => p.budgets?.(plan) ?? []);
-    const reserved = await reserveAll(this.store, lines, plan.cost).catch((error: unknown) => {
+    const reserved = await this.budgets.reserveAll(lines, plan.cost).catch((error: unknown) => {
       state.end(step);
       throw error;
     });
@@ -254,7 +205,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
 
     state.end(step);
     run.add(record);
-    const crossed = await settleAll(this.store, ticket.held, record.cost, this.warnAt);
+    const crossed = await this.budgets.settleAll(ticket.held, record.cost, this.warnAt);
     const call = run.totals.calls;
     this.emit("call", { run, record, call });
 
@@ -270,7 +221,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
   /** Releases a call that failed or was never sent: its reservation holds no budget. */
   async cancelCall(ticket: Ticket): Promise<void> {
     this.states.get(ticket.run)?.end(ticket.step);
-    await Promise.all(ticket.held.map((h) => this.store.release(h.reservation as Reservation)));
+    await this.budgets.releaseAll(ticket.held);
   }
 
   /**
@@ -334,39 +285,20 @@ export class Guard extends SafeEmitter<GuardEvents> {
 
   private async warn(run: Run, call: number, step: string | undefined, verdict: Verdict) {
     const key = verdict.warnKey ?? verdict.policy;
-    if (!(await this.store.claimOnce(`run:${run.id}`, `warn:${key}`))) return;
+    if (!(await this.budgets.local.claimOnce(`run:${run.id}`, `warn:${key}`))) return;
 
-    const warning = {
-      policy: verdict.policy,
-      limit: verdict.limit,
-      observed: verdict.observed,
-      fraction: verdict.fraction ?? 1,
-      call,
-      message: verdict.message,
-    };
-    if (step !== undefined) Object.assign(warning, { step });
-    this.emit("warning", { run, warning });
+    this.emit("warning", { run, warning: verdictWarning(verdict, call, step) });
   }
 
-  private async warnBudget(run: Run, call: number, step: string | undefined, line: Held) {
+  private async warnBudget(run: Run, call: number, step: string | undefined, held: Held) {
     const fraction = this.warnAt as number;
-    const limit = moneyToUsd(line.line.limit);
-    const observed = moneyToUsd(line.spentAfter);
-    const message =
-      `${line.line.label} reached $${observed.toFixed(4)} of $${limit.toFixed(4)} ` +
-      `(${Math.round(fraction * 100)}% warning of policy ${line.line.policy})`;
+    const line = held.line;
 
     // One warning per crossing per budget window, across every process sharing the store.
-    const claimed = await this.store.claimOnce(
-      line.line.key,
-      `warn:${fraction}`,
-      line.line.windowEndsAt,
-    );
-    if (!claimed) return;
+    const store = this.budgets.storeFor(line);
+    if (!(await store.claimOnce(line.key, `warn:${fraction}`, line.windowEndsAt))) return;
 
-    const warning = { policy: line.line.policy, limit, observed, fraction, call, message };
-    if (step !== undefined) Object.assign(warning, { step });
-    this.emit("warning", { run, warning });
+    this.emit("warning", { run, warning: budgetWarning(held, fraction, call, step) });
   }
 
   private state(run: Run): RunState {

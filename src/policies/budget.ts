@@ -30,7 +30,13 @@ export function budgetPolicy(options: BudgetOptions): Policy {
 
       if (options.maxCostUsd !== undefined) {
         const limit = usdToMoney(options.maxCostUsd);
-        lines.push({ policy: "maxCostUsd", key: runKey, limit, label: "run budget" });
+        lines.push({
+          policy: "maxCostUsd",
+          key: runKey,
+          limit,
+          label: "run budget",
+          shared: false,
+        });
       }
 
       const step = plan.step;
@@ -42,6 +48,7 @@ export function budgetPolicy(options: BudgetOptions): Policy {
           key: `${runKey}:step:${step}`,
           limit: usdToMoney(stepLimit),
           label: `step "${step}" budget`,
+          shared: false,
         });
       }
 
@@ -52,6 +59,7 @@ export function budgetPolicy(options: BudgetOptions): Policy {
           key: pot.key,
           limit: pot.limit,
           label: `shared budget "${budget.name}" (${pot.key})`,
+          shared: true,
         };
         if (pot.windowEndsAt !== undefined) line.windowEndsAt = pot.windowEndsAt;
         lines.push(line);

@@ -54,6 +54,8 @@ export interface BudgetLine {
   windowEndsAt?: number;
   /** How the budget reads in a message: `run budget`, `step "cite_check" budget`. */
   label: string;
+  /** Shared across runs and processes (kept in the guard's store), or local to one run. */
+  shared: boolean;
 }
 
 /**

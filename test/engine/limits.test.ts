@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MemoryBudgetStore } from "../../src/budget/memory.js";
 import { ManualClock } from "../../src/clock.js";
 import {
   isBudgetExceededError,
@@ -133,7 +134,10 @@ describe("calls in flight", () => {
 
     expect(admitted).toHaveLength(2);
     expect(refused).toHaveLength(2);
-    expect(await guard.store.read(`run:${run.id}`)).toEqual({ spent: 0, reserved: usdToMoney(1) });
+    expect(await guard.budgets.read(`run:${run.id}`)).toEqual({
+      spent: 0,
+      reserved: usdToMoney(1),
+    });
   });
 
   it("counts calls in flight against call limits too", async () => {
@@ -154,6 +158,37 @@ describe("calls in flight", () => {
 
     await guard.cancelCall(await guard.beforeCall(run, plan));
     await guard.cancelCall(await guard.beforeCall(run, plan));
-    expect(await guard.store.read(`run:${run.id}`)).toEqual({ spent: 0, reserved: 0 });
+    expect(await guard.budgets.read(`run:${run.id}`)).toEqual({ spent: 0, reserved: 0 });
+  });
+});
+
+describe("where budgets live", () => {
+  it("keeps a run's own budgets in memory and sends only shared budgets to the store", async () => {
+    const keys: string[] = [];
+    const shared = new MemoryBudgetStore();
+    const reserve = shared.reserve.bind(shared);
+    shared.reserve = async (request) => {
+      keys.push(request.key);
+      return reserve(request);
+    };
+    const guard = new Guard({
+      policy: {
+        maxCostUsd: 1,
+        sharedBudgets: [{ name: "daily", scope: ["tenant"], limitUsd: 5, window: "day" }],
+      },
+      pricer: centsPerToken,
+      clock: new ManualClock(Date.UTC(2026, 11, 3, 12)),
+      store: shared,
+    });
+    const run = guard.startRun("tenant-run", { tags: { tenant: "acme" } });
+
+    await call(guard, run, 0.25);
+    expect(keys).toEqual(["agenttrace:budget:daily:tenant=acme:day=2026-12-03"]);
+    expect(await guard.budgets.read(`run:${run.id}`)).toMatchObject({ spent: usdToMoney(0.25) });
+
+    // A finished run's budgets are dropped; the shared budget keeps its spend.
+    guard.finishRun(run);
+    expect(await guard.budgets.read(`run:${run.id}`)).toEqual({ spent: 0, reserved: 0 });
+    expect((await shared.read(keys[0]!)).spent).toBe(usdToMoney(0.25));
   });
 });

@@ -52,7 +52,7 @@ describe("the budget (property)", () => {
                 }),
               ),
             );
-            const state = await guard.store.read(`run:${run.id}`);
+            const state = await guard.budgets.read(`run:${run.id}`);
             expect(state.spent + state.reserved).toBeLessThanOrEqual(limit);
 
             await Promise.all(

@@ -54,9 +54,10 @@ describe("refusals and failed attempts", () => {
     server = await startMockAnthropic({ respond: failFirst([overloaded()], [{ content: "ok" }]) });
     const { guard, client, events } = harness(server, { maxCostUsd: 1 });
 
-    const run = await guard.run("agent", async (run) => {
+    // The run's budget lives as long as the run: read it before the run ends.
+    const [run, budget] = await guard.run("agent", async (run) => {
       await client.messages.create(ask);
-      return run;
+      return [run, await guard.budgets.read(`run:${run.id}`)] as const;
     });
 
     expect(server.requests.map((r) => r.status)).toEqual([529, 200]);
@@ -64,9 +65,9 @@ describe("refusals and failed attempts", () => {
     expect(events.attemptFailed).toEqual([
       expect.objectContaining({ run, status: 529, retry: 0, model: MODEL }),
     ]);
-    const budget = await guard.store.read(`run:${run.id}`);
     expect(budget.reserved).toBe(0);
     expect(budget.spent).toBe(run.totals.cost);
+    expect(await guard.budgets.read(`run:${run.id}`)).toEqual({ spent: 0, reserved: 0 });
   });
 
   test("attempts that all fail record nothing and release what they reserved", async () => {
@@ -91,7 +92,7 @@ describe("refusals and failed attempts", () => {
       [429, 2],
     ]);
     expect(events.call).toHaveLength(0);
-    expect(await guard.store.read(`run:${runId}`)).toEqual({ spent: 0, reserved: 0 });
+    expect(await guard.budgets.read(`run:${runId}`)).toEqual({ spent: 0, reserved: 0 });
   });
 
   test("a connection dropped before any event is a failed attempt, not a call", async () => {
