@@ -24,6 +24,13 @@ const guard = new Guard({
   policy: parsePolicy({ extends: "default", maxCostUsd: 1_000, maxCallsPerStep: null }),
 });
 const plain = new Anthropic({ baseURL: server.url, apiKey: "bench", maxRetries: 0 });
+// The SDK's middleware chain has a cost of its own: a pass-through middleware shows it apart.
+const passThrough = new Anthropic({
+  baseURL: server.url,
+  apiKey: "bench",
+  maxRetries: 0,
+  middleware: [(request, next) => next(request)],
+});
 const guarded = new Anthropic({
   baseURL: server.url,
   apiKey: "bench",
@@ -57,7 +64,7 @@ async function streamed(client: Anthropic): Promise<void> {
  * the machine falls on both sides alike.
  */
 async function measure(call: (client: Anthropic) => Promise<void>) {
-  const times = { without: [] as number[], with: [] as number[] };
+  const times = { without: [] as number[], empty: [] as number[], with: [] as number[] };
   const timed = async (client: Anthropic, into: number[]) => {
     const start = performance.now();
     await call(client);
@@ -65,9 +72,12 @@ async function measure(call: (client: Anthropic) => Promise<void>) {
   };
 
   await guard.run("bench", async () => {
-    for (let i = 0; i < WARMUP; i++) await Promise.all([call(plain), call(guarded)]);
+    for (let i = 0; i < WARMUP; i++) {
+      await Promise.all([call(plain), call(passThrough), call(guarded)]);
+    }
     for (let i = 0; i < CALLS; i++) {
       await timed(plain, times.without);
+      await timed(passThrough, times.empty);
       await timed(guarded, times.with);
     }
   });
@@ -92,12 +102,15 @@ for (const [name, call] of [
   ["json", json],
   ["stream", streamed],
 ] as const) {
-  const { without, with: guardedTimes } = await measure(call);
+  const { without, empty, with: guardedTimes } = await measure(call);
   const q = (values: number[]) => [quantile(values, 0.5), quantile(values, 0.95)] as const;
   const [m0, p0] = q(without);
+  const [me, pe] = q(empty);
   const [m1, p1] = q(guardedTimes);
-  row(`${name} without`, m0, p0);
-  row(`${name} with middleware`, m1, p1);
-  row(`${name} difference`, m1 - m0, p1 - p0);
+  row(`${name} no middleware`, m0, p0);
+  row(`${name} pass-through`, me, pe);
+  row(`${name} agenttrace`, m1, p1);
+  row(`${name} agenttrace added`, m1 - m0, p1 - p0);
+  row(`  of which the SDK chain`, me - m0, pe - p0);
 }
 await server.close();

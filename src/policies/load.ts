@@ -96,7 +96,7 @@ function readJson(file: string): unknown {
 /** The package's `policies/` folder, from the source tree or from `dist/`. */
 export function policiesFolder(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ["..", "../.."]) {
+  for (const up of [".", "..", "../.."]) {
     const candidate = resolve(here, up, "policies");
     if (existsSync(join(candidate, "default.json"))) return candidate;
   }

@@ -148,10 +148,7 @@ describe("the SQLite sink", () => {
   });
 
   it("documents exactly the schema and the query it ships", () => {
-    const docs = readFileSync(
-      fileURLToPath(new URL("../../docs/production.md", import.meta.url)),
-      "utf8",
-    );
+    const docs = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
     expect(docs).toContain(SQLITE_SCHEMA.trim());
     expect(docs).toContain(COST_BY_STEP_QUERY);
   });

@@ -1,16 +1,9 @@
 /**
- * The code of docs/redis.md, as users would write it (imports from `agenttrace` and
+ * The code of the README's Redis section, as users would write it (imports from `agenttrace` and
  * `agenttrace/redis`), so `npm run typecheck` compiles the README's examples. Never run: it would
  * connect to `REDIS_URL`. Keep it in step with the document.
  */
-import {
-  Guard,
-  MemoryBudgetStore,
-  defaultPricer,
-  loadPolicy,
-  type BudgetStore,
-  type Run,
-} from "agenttrace";
+import { Guard, defaultPricer, loadPolicy, type Run } from "agenttrace";
 import { RedisBudgetStore } from "agenttrace/redis";
 
 declare const agent: (run: Run) => Promise<void>;
@@ -30,18 +23,3 @@ export const inCode = new Guard({
   pricer: defaultPricer,
   policy: { sharedBudgets: [{ name: "daily", scope: ["tenant"], limitUsd: 50, window: "day" }] },
 });
-
-export function sharedOnRedis(
-  redis: RedisBudgetStore,
-  local = new MemoryBudgetStore(),
-): BudgetStore {
-  const pick = (key: string): BudgetStore => (key.startsWith("run:") ? local : redis);
-  return {
-    reserve: (request) => pick(request.key).reserve(request),
-    settle: (reservation, actual) => pick(reservation.key).settle(reservation, actual),
-    release: (reservation) => pick(reservation.key).release(reservation),
-    read: (key) => pick(key).read(key),
-    claimOnce: (key, marker, expiresAt) => pick(key).claimOnce(key, marker, expiresAt),
-    close: () => redis.close(),
-  };
-}
