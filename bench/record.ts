@@ -90,10 +90,11 @@ const afterKeep = heap();
 const leanMem = new Run("mem-lean", { keepRecords: false });
 for (let i = 0; i < CALLS; i++) leanMem.add(records[i]!);
 const afterLean = heap();
+const keptBytes = ((afterKeep - before) / CALLS).toFixed(1);
+const leanBytes = ((afterLean - afterKeep) / CALLS).toFixed(1);
 console.log(
-  `memory kept by the run: ${((afterKeep - before) / CALLS).toFixed(1)} bytes/call ` +
-    `keeping records (plus the records themselves), ${((afterLean - afterKeep) / CALLS).toFixed(1)} ` +
-    `bytes/call aggregates only`,
+  `memory kept by the run: ${keptBytes} bytes/call keeping records (plus the records ` +
+    `themselves), ${leanBytes} bytes/call aggregates only`,
 );
 
 // The records themselves, as a run holding the only reference to them would keep them.

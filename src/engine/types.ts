@@ -9,7 +9,7 @@ import type { Pricer } from "../pricing/types.js";
 import type { Held } from "./budgets.js";
 
 export interface GuardOptions {
-  /** What to guard: a validated policy config (see `loadPolicy`) or policy objects. Default none. */
+  /** What to guard: a policy config (see `loadPolicy`) or policy objects. Default: nothing. */
   policy?: PolicyConfig | Policy[];
   /** Where dollar budgets keep their spend. Default: a new in-memory store. */
   store?: BudgetStore;

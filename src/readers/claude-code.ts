@@ -1,7 +1,7 @@
 import type { Pricer } from "../pricing/types.js";
 import { createRecord, type CallRecord, type ToolUse } from "../record/record.js";
 
-/** What a transcript line may hold; everything is optional because Claude Code varies by version. */
+/** What a transcript line may hold: all optional, as Claude Code varies by version. */
 interface TranscriptLine {
   type?: string;
   sessionId?: string;

@@ -41,7 +41,7 @@ describe("a trip", () => {
     expect(run.totals.calls).toBe(3);
   });
 
-  it("ends a guarded run as tripped, with its report, and nothing fires after the end", async () => {
+  it("ends a guarded run as tripped, with its report; nothing fires after the end", async () => {
     const guard = new Guard({
       policy: { maxCalls: 2 },
       pricer: defaultPricer,

@@ -52,7 +52,7 @@ async function refusal(promise: Promise<unknown>): Promise<PolicyViolationError>
 }
 
 describe("a hard budget", () => {
-  it("admits three calls of $0.30 under $1.00 and refuses the fourth before it is sent", async () => {
+  it("admits three calls of $0.30 under $1.00, refuses the fourth before it is sent", async () => {
     const guard = guardWith({ maxCostUsd: 1 });
     const run = guard.startRun("budget");
 

@@ -77,7 +77,7 @@ describe("the budget (property)", () => {
 });
 
 describe("listeners (property)", () => {
-  it("see the same events whatever order they were registered in, even when one throws", async () => {
+  it("see the same events in any registration order, even when one throws", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...permutations([0, 1, 2, 3])), async (order) => {
         const guard = new Guard({

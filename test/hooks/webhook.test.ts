@@ -62,7 +62,7 @@ describe("the webhook hook against an endpoint that fails, hangs, then answers",
 
     const trip = taken.find((b) => b.agenttrace.kind === "trip");
     expect(trip.text).toMatch(
-      /^agenttrace: run "runaway" \([0-9a-f-]{36}\) stopped by maxCalls: run made call 5 of at most 4/,
+      /^agenttrace: run "runaway" \([0-9a-f-]{36}\) stopped by maxCalls: run made call 5 of at most/,
     );
     expect(trip.agenttrace).toMatchObject({
       run: { name: "runaway" },

@@ -28,7 +28,7 @@ describe("price tables", () => {
     expect(costOf(pricer, "claude-haiku-4-5", parts)).toBe(usdToMoney(6));
   });
 
-  it("add models the catalogue lacks, with cache rates defaulting to the standard multipliers", () => {
+  it("add models the catalogue lacks, cache rates defaulting to the standard multipliers", () => {
     const pricer = createPricer({ table: { models: { "my-model": { input: 2, output: 8 } } } });
     const cost = costOf(pricer, "my-model", {
       cacheReadTokens: 1_000_000,
