@@ -8,6 +8,7 @@ import { readRecording } from "../../src/readers/read.js";
 import { createRecord } from "../../src/record/record.js";
 import { ManualClock } from "../../src/clock.js";
 import { Run } from "../../src/run/run.js";
+import { toCallLine } from "../../src/sinks/call-line.js";
 
 function problems(input: unknown): string[] {
   try {
@@ -151,5 +152,25 @@ describe("reading a Claude Code transcript", () => {
     expect(recording.runs[0]!.records[0]!.latencyMs).toBe(5000);
     expect(recording.issues).toMatchObject([{ line: 4 }]);
     expect(recording.issues[0]!.message).toMatch(/usage\.input_tokens: must be >= 0/);
+  });
+});
+
+describe("reading back a sink's trace", () => {
+  it("keeps two runs of the same name apart by their run ids", async () => {
+    const file = join(tmpdir(), `agenttrace-ids-${process.pid}.jsonl`);
+    const runs = [new Run("agent"), new Run("agent", { tags: { tenant: "acme" } })];
+    const record = createRecord(good, defaultPricer);
+    const lines = [runs[0]!, runs[1]!, runs[0]!].map((run) =>
+      JSON.stringify(toCallLine(run, record, 1_000_000)),
+    );
+    writeFileSync(file, lines.join("\n") + "\n");
+
+    const recording = await readRecording(file, defaultPricer);
+
+    expect(recording.issues).toEqual([]);
+    expect(recording.runs.map((r) => [r.name, r.records.length, r.tags])).toEqual([
+      ["agent", 2, {}],
+      ["agent", 1, { tenant: "acme" }],
+    ]);
   });
 });
