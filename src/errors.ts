@@ -60,8 +60,21 @@ export function isInvalidInputError(value: unknown): value is InvalidInputError 
 
 function formatIssue(issue: InputIssue): string {
   const where = issue.path === "" ? "(root)" : issue.path;
-  const seen = issue.value === undefined ? "" : ` (got ${JSON.stringify(issue.value)})`;
+  const seen = issue.value === undefined ? "" : ` (got ${show(issue.value)})`;
   return `${where}: ${issue.message}${seen}`;
+}
+
+/** A value as a message shows it: JSON where JSON can say it, never a throw. */
+function show(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (typeof value === "bigint") return `${value}n`;
+  try {
+    const json = JSON.stringify(value);
+    if (json === undefined) return String(value);
+    return json.length > 80 ? `${json.slice(0, 80)}…` : json;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

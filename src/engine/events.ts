@@ -20,11 +20,14 @@ export interface Warning {
 /**
  * The engine's events: a typed map from name to listener, each listener taking one payload
  * object. State changes before the event fires, so a listener sees the state the event
- * describes; nothing fires for a run after its `runEnd`.
+ * describes; after a run's `runEnd` nothing fires for it but a late `call` (billed in flight).
  */
 export interface GuardEvents {
-  /** A call completed and was recorded into its run. */
-  call: (event: { run: Run; record: CallRecord; call: number }) => void;
+  /**
+   * A call completed and was recorded into its run. `late` marks a call that was in flight when
+   * its run ended: it was billed, so it is still announced, after the run's `runEnd`.
+   */
+  call: (event: { run: Run; record: CallRecord; call: number; late?: boolean }) => void;
   /** A call was refused before it was sent (the policy's error is also thrown to the agent). */
   refused: (event: { run: Run; error: PolicyViolationError }) => void;
   warning: (event: { run: Run; warning: Warning }) => void;

@@ -43,6 +43,8 @@ export class Guard extends SafeEmitter<GuardEvents> {
   private readonly onViolation: "throw" | "emit";
   private readonly warnAt: number | undefined;
   private readonly states = new Map<Run, RunState>();
+  /** Tickets already recorded or cancelled, so neither happens twice. */
+  private readonly closed = new WeakSet<Ticket>();
 
   constructor(options: GuardOptions) {
     super();
@@ -54,9 +56,13 @@ export class Guard extends SafeEmitter<GuardEvents> {
 
     const policy = options.policy ?? [];
     const config: PolicyConfig = Array.isArray(policy) ? {} : policy;
-    this.policies = Array.isArray(policy) ? policy : buildPolicies(config);
-    this.onViolation = options.onViolation ?? config.onViolation ?? "throw";
     this.warnAt = options.warnAtFraction ?? config.warnAtFraction;
+    // The guard's own warnAtFraction overrides the policy's for every limit, calls included.
+    const warnAtFraction = this.warnAt;
+    this.policies = Array.isArray(policy)
+      ? policy
+      : buildPolicies(warnAtFraction === undefined ? config : { ...config, warnAtFraction });
+    this.onViolation = options.onViolation ?? config.onViolation ?? "throw";
   }
 
   /** Starts a run guarded by this engine. */
@@ -200,8 +206,16 @@ export class Guard extends SafeEmitter<GuardEvents> {
    */
   async afterCall(ticket: Ticket, input: CallRecord | CallInput): Promise<CallRecord> {
     const { run, step } = ticket;
-    const state = this.state(run);
     const record = isCallRecord(input) ? input : createRecord(input, this.pricer);
+    if (this.closed.has(ticket)) {
+      throw new TypeError(
+        `call ${ticket.call} of run ${run.name} was already recorded or cancelled`,
+      );
+    }
+    this.closed.add(ticket);
+
+    const state = this.states.get(run);
+    if (!state) return this.recordLate(ticket, record);
 
     state.end(step);
     run.add(record);
@@ -218,10 +232,32 @@ export class Guard extends SafeEmitter<GuardEvents> {
     return record;
   }
 
-  /** Releases a call that failed or was never sent: its reservation holds no budget. */
+  /**
+   * Releases a call that failed or was never sent: its reservation holds no budget. Cancelling a
+   * ticket twice, or after it was recorded, does nothing.
+   */
   async cancelCall(ticket: Ticket): Promise<void> {
+    if (this.closed.has(ticket)) return;
+    this.closed.add(ticket);
+
     this.states.get(ticket.run)?.end(ticket.step);
     await this.budgets.releaseAll(ticket.held);
+  }
+
+  /**
+   * A call that completed after its run ended (a timeout raced it, a signal ended the run). It
+   * was billed, so it still counts: in the run's totals, in its shared budgets, and in a `call`
+   * event marked `late` so sinks keep it. Run budgets and pattern policies ended with the run.
+   */
+  private async recordLate(ticket: Ticket, record: CallRecord): Promise<CallRecord> {
+    const { run } = ticket;
+    run.add(record);
+    await this.budgets.settleAll(
+      ticket.held.filter((h) => h.line.shared),
+      record.cost,
+    );
+    this.emit("call", { run, record, call: run.totals.calls, late: true });
+    return record;
   }
 
   /**
@@ -236,7 +272,10 @@ export class Guard extends SafeEmitter<GuardEvents> {
   }
 
   private plan(run: Run, state: RunState, planned: PlannedCall, step?: string): CallPlan {
-    const price = this.pricer.price(planned.model, planned.usage, this.clock.now());
+    const price =
+      planned.cost === undefined
+        ? this.pricer.price(planned.model, planned.usage, this.clock.now())
+        : ({ priced: true, cost: planned.cost } as const);
     const stepCalls = step === undefined ? 0 : (run.byTag("step").get(step)?.calls ?? 0);
 
     return {

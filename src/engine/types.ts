@@ -30,6 +30,11 @@ export interface PlannedCall {
   tags?: Record<string, string>;
   /** Projected usage: the prompt estimate, and `max_tokens` as `outputTokens`. */
   usage: Usage;
+  /**
+   * A known projected cost in money units, when the caller has one (a replayed record that came
+   * with its cost); otherwise the cost is priced from `usage`.
+   */
+  cost?: Money;
 }
 
 /** A call admitted by `beforeCall`: hand it back to `afterCall` or `cancelCall`. */

@@ -61,10 +61,19 @@ function merge(parent: PolicyConfig, child: PolicyFile): PolicyConfig {
 
   for (const [key, value] of Object.entries(child)) {
     if (value === null) delete out[key];
-    else if (key === "steps" && parent.steps) out.steps = { ...parent.steps, ...(value as object) };
+    else if (key === "steps" && parent.steps) out.steps = mergeSteps(parent.steps, value as Steps);
     else if (value !== undefined) out[key] = value;
   }
   return out as PolicyConfig;
+}
+
+type Steps = NonNullable<PolicyConfig["steps"]>;
+
+/** A child's step limits override its parent's field by field, so `maxCalls` keeps `maxCostUsd`. */
+function mergeSteps(parent: Steps, child: Steps): Steps {
+  const out: Steps = { ...parent };
+  for (const [step, limits] of Object.entries(child)) out[step] = { ...parent[step], ...limits };
+  return out;
 }
 
 function locate(nameOrPath: string, base: string): string {

@@ -20,22 +20,29 @@ export function maxCallsPolicy(options: MaxCallsOptions): Policy {
 
     before(plan: CallPlan): Verdict | undefined {
       const run = options.maxCalls;
-      if (run !== undefined) {
-        const verdict = check("maxCalls", "run", run, plan.call, options.warnAtFraction);
-        if (verdict) return verdict;
-      }
+      const runVerdict =
+        run === undefined
+          ? undefined
+          : check("maxCalls", "run", run, plan.call, options.warnAtFraction);
+      const stepVerdict = checkStep(plan, options);
 
-      if (plan.step === undefined) return undefined;
-      const stepLimit = options.steps?.[plan.step]?.maxCalls ?? options.maxCallsPerStep;
-      if (stepLimit === undefined) return undefined;
-
-      const policy =
-        options.steps?.[plan.step]?.maxCalls !== undefined
-          ? `steps.${plan.step}.maxCalls`
-          : "maxCallsPerStep";
-      return check(policy, `step "${plan.step}"`, stepLimit, plan.stepCall, options.warnAtFraction);
+      // A stop wins over a warning, whichever limit gives it: a run near its own limit must not
+      // hide a step that has passed its limit. A warning not given now is given on a later call.
+      if (runVerdict?.action === "stop") return runVerdict;
+      if (stepVerdict?.action === "stop") return stepVerdict;
+      return runVerdict ?? stepVerdict;
     },
   };
+}
+
+function checkStep(plan: CallPlan, options: MaxCallsOptions): Verdict | undefined {
+  if (plan.step === undefined) return undefined;
+  const override = options.steps?.[plan.step]?.maxCalls;
+  const limit = override ?? options.maxCallsPerStep;
+  if (limit === undefined) return undefined;
+
+  const policy = override !== undefined ? `steps.${plan.step}.maxCalls` : "maxCallsPerStep";
+  return check(policy, `step "${plan.step}"`, limit, plan.stepCall, options.warnAtFraction);
 }
 
 function check(

@@ -50,7 +50,9 @@ export class TranscriptCollector {
 
   add(value: unknown, line: number): void {
     const entry = value as TranscriptLine;
-    const at = entry.timestamp ? Date.parse(entry.timestamp) : undefined;
+    // A bad timestamp only costs the request its latency, never its record.
+    const parsed = entry.timestamp ? Date.parse(entry.timestamp) : Number.NaN;
+    const at = Number.isFinite(parsed) ? parsed : undefined;
     this.session ??= entry.sessionId;
 
     if (entry.type !== "assistant" || !entry.message?.usage) {

@@ -9,24 +9,36 @@ export interface ToolUse {
   input: unknown;
 }
 
-const timestamp = z.union([
-  z.number().finite(),
-  z.date().transform((d) => d.getTime()),
-  z.iso.datetime({ offset: true, local: true }).transform((s) => Date.parse(s)),
-]);
+// JavaScript dates span ±8.64e15 ms around 1970; a time outside that could not be reported.
+const MAX_TIME = 8.64e15;
+
+const timestamp = z
+  .union([
+    z.number(),
+    z.date().transform((d) => d.getTime()),
+    z.iso.datetime({ offset: true, local: true }).transform((s) => Date.parse(s)),
+  ])
+  .refine((ms) => Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME, "must be a real date and time");
+
+/** Above this a cost no longer adds up exactly in money units (2^53 × 1e-10 USD). */
+const MAX_COST_USD = 900_000;
 
 /** What a user (or a reader, or the SDK middleware) hands over for one model call. */
 export const CallInputSchema = z.looseObject({
   model: z.string().min(1, "a model id is required"),
   usage: ApiUsageSchema,
   /** Milliseconds from request sent to response complete. */
-  latencyMs: z.number().finite().nonnegative("must be >= 0"),
+  latencyMs: z.number().nonnegative("must be >= 0").max(MAX_TIME, "must be a real duration"),
   /** When the request was sent: epoch ms, a Date or an ISO 8601 string. */
   startedAt: timestamp.optional(),
   tags: z.record(z.string(), z.string()).default({}),
   toolUses: z.array(z.looseObject({ name: z.string(), input: z.unknown() })).default([]),
   /** A known cost in USD; wins over the price table. */
-  costUsd: z.number().finite().nonnegative().optional(),
+  costUsd: z
+    .number()
+    .nonnegative("must be >= 0")
+    .max(MAX_COST_USD, `must be at most ${MAX_COST_USD} (exact money ends there)`)
+    .optional(),
   /** The call ended early (stream cut off, connection lost): usage is what was billed so far. */
   partial: z.boolean().optional(),
 });

@@ -1,6 +1,9 @@
 import { z } from "zod";
 
-const tokenCount = z.number().int("must be a whole number of tokens").nonnegative("must be >= 0");
+const tokenCount = z
+  .number()
+  .int("must be a whole number of tokens, at most 2^53 - 1")
+  .nonnegative("must be >= 0");
 
 /**
  * The Messages API `usage` object as the API returns it. Fields the API adds later are kept
@@ -83,8 +86,9 @@ export function normalizeUsage(raw: z.output<typeof ApiUsageSchema>): Usage {
     const writes = part.cache_creation_input_tokens ?? 0;
     const breakdown = part.cache_creation;
     const write1h = breakdown?.ephemeral_1h_input_tokens ?? 0;
-    // Older logs carry no TTL breakdown: every write then was a 5-minute write.
-    const write5m = breakdown ? (breakdown.ephemeral_5m_input_tokens ?? 0) : writes;
+    // Older logs carry no TTL breakdown (or a partial one): writes it does not place were
+    // 5-minute writes, the only kind there was.
+    const write5m = breakdown?.ephemeral_5m_input_tokens ?? Math.max(0, writes - write1h);
 
     usage.inputTokens += part.input_tokens;
     usage.outputTokens += part.output_tokens;

@@ -49,11 +49,11 @@ export async function replayRun(
     if (record.startedAt !== undefined) clock.set(record.startedAt);
 
     try {
-      const ticket = await guard.beforeCall(run, {
-        model: record.model,
-        tags: { ...record.tags },
-        usage: record.usage,
-      });
+      // The estimate is the call as recorded, cost included: a recording that came with its
+      // costs is checked against them, not against today's price table.
+      const planned = { model: record.model, tags: { ...record.tags }, usage: record.usage };
+      if (record.cost !== null) Object.assign(planned, { cost: record.cost });
+      const ticket = await guard.beforeCall(run, planned);
       clock.advance(record.latencyMs);
       await guard.afterCall(ticket, record);
     } catch (error) {

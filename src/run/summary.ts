@@ -104,14 +104,24 @@ export function summarize(run: Run): RunSummary {
 
   // `step` leads because it is the breakdown that exposes a runaway loop.
   const keys = run.tagKeys().sort((a, b) => Number(b === "step") - Number(a === "step"));
-  for (const key of keys) summary.by_tag[key] = breakdowns(run.byTag(key));
+  for (const key of keys) own(summary.by_tag, key, breakdowns(run.byTag(key)));
   return summary;
 }
 
 function breakdowns(map: ReadonlyMap<string, Readonly<Aggregate>>): Record<string, Breakdown> {
   const out: Record<string, Breakdown> = {};
-  for (const [key, agg] of map) out[key] = breakdown(agg);
+  for (const [key, agg] of map) own(out, key, breakdown(agg));
   return out;
+}
+
+/** Sets an own property even for keys like `__proto__`, which a tag value or model id may be. */
+function own<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 function breakdown(agg: Readonly<Aggregate>): Breakdown {

@@ -101,6 +101,16 @@ export class GuardedCall {
 
   /** A JSON reply is recorded when the client has read it; one that never arrives is not. */
   private observe(response: Response): Response {
+    try {
+      return this.observed(response);
+    } catch (error) {
+      // The reply goes to the agent unobserved rather than failing a call that was paid for.
+      void this.unreadable(error);
+      return response;
+    }
+  }
+
+  private observed(response: Response): Response {
     return observeJson(response, async (outcome) => {
       if ("failed" in outcome) return this.fail({ error: outcome.failed });
       if ("unreadable" in outcome) return this.unreadable(outcome.unreadable);

@@ -52,7 +52,10 @@ export function observeJson(response: Response, observer: ReplyObserver): Respon
   let observed: Promise<void> | undefined;
   const once = (outcome: Parameters<ReplyObserver>[0]) => (observed ??= observer(outcome));
 
+  // Configurable, so another middleware (a second guard, say) can wrap the reader again.
   const hook = <T>(read: () => Promise<T>, parse: (value: T) => unknown) => ({
+    configurable: true,
+    writable: true,
     value: async () => {
       let value: T;
       try {
