@@ -214,6 +214,12 @@ export class RedisBudgetStore extends EventEmitter<RedisBudgetStoreEvents> imple
     try {
       return { ok: true, value: await withTimeout(run(), this.commandTimeoutMs, onLate) };
     } catch (error) {
+      // Redis answered with an error (a script refusing a value, a key of the wrong type): that
+      // is not an outage, and journaling the command would replay the same error forever.
+      if ((error as Error | undefined)?.name === "ReplyError") {
+        const reason = failureReason(error, this.commandTimeoutMs, this.redact);
+        throw new AgentTraceError(`Redis refused ${operation} for budget "${key}": ${reason}`);
+      }
       const reason = failureReason(error, this.commandTimeoutMs, this.redact);
       this.markUnavailable(operation, key, reason);
       return { ok: false, reason };
