@@ -1,10 +1,11 @@
+import { createRequire } from "node:module";
 import { Command } from "commander";
 import { isAgentTraceError } from "./errors.js";
 import { loadPolicy } from "./policies/load.js";
 import { policyJsonSchema } from "./policies/schema.js";
 import { createPricer, defaultPricer, loadPriceTable } from "./pricing/index.js";
 import type { Pricer } from "./pricing/types.js";
-import { readRecordings } from "./readers/read.js";
+import { readRecording } from "./readers/read.js";
 import type { Recording } from "./readers/types.js";
 import { replayRun } from "./replay/replay.js";
 import { formatJsonReport } from "./report/json.js";
@@ -14,8 +15,11 @@ import { Run } from "./run/run.js";
 
 // The CLI is a thin shell over the library: read recordings, then report or replay them.
 
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+
 const program = new Command()
   .name("agenttrace")
+  .version(version)
   .description("Cost and latency reports for LLM agent runs, and policy replays of recordings.")
   .showHelpAfterError();
 
@@ -29,7 +33,9 @@ program
     const recordings = await read(files, await pricerFrom(options.prices));
     const summaries = recordings.flatMap((rec) =>
       rec.runs.map((recorded) => {
-        const run = new Run(recorded.name, { tags: recorded.tags, keepRecords: false });
+        const options = { tags: recorded.tags, keepRecords: false };
+        if (recorded.id !== undefined) Object.assign(options, { id: recorded.id });
+        const run = new Run(recorded.name, options);
         for (const record of recorded.records) run.add(record);
         return run.finish();
       }),
@@ -72,20 +78,44 @@ program
   });
 
 async function pricerFrom(file: string | undefined): Promise<Pricer> {
-  return file ? createPricer({ table: await loadPriceTable(file) }) : defaultPricer;
+  if (!file) return defaultPricer;
+  try {
+    return createPricer({ table: await loadPriceTable(file) });
+  } catch (error) {
+    if (isAgentTraceError(error)) throw error;
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot read the price table ${file} (${reason})`);
+  }
 }
 
 /** Reads every file; bad lines go to stderr with their line numbers, the rest is used. */
 async function read(files: string[], pricer: Pricer): Promise<Recording[]> {
-  const recordings = await readRecordings(files, pricer);
-  for (const issue of recordings.flatMap((r) => r.issues)) {
-    process.stderr.write(`${issue.file}:${issue.line}: skipped: ${issue.message}\n`);
+  const recordings: Recording[] = [];
+
+  // A file that cannot be read is reported and the others are still read; the exit code says so.
+  for (const file of files) {
+    try {
+      recordings.push(await readRecording(file, pricer));
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      process.stderr.write(`agenttrace: cannot read ${file} (${reason}); skipped\n`);
+      process.exitCode = 1;
+    }
+  }
+
+  for (const recording of recordings) {
+    for (const issue of recording.issues) {
+      process.stderr.write(`${issue.file}:${issue.line}: skipped: ${issue.message}\n`);
+    }
+    if (recording.runs.length === 0) {
+      process.stderr.write(`agenttrace: ${recording.file} holds no calls\n`);
+    }
   }
   return recordings;
 }
 
 program.parseAsync().catch((error: unknown) => {
-  const message = isAgentTraceError(error) ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`agenttrace: ${message}\n`);
   process.exitCode = 1;
 });

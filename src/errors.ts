@@ -45,10 +45,12 @@ export class InvalidInputError extends AgentTraceError {
 
   /** Builds the error from a failed zod parse, keeping zod's paths and messages. */
   static fromZod(subject: string, error: z.ZodError, input: unknown): InvalidInputError {
+    // A problem with the whole value (an unknown key) names the key; the value itself, a whole
+    // file perhaps, would drown the message.
     const issues = error.issues.map((issue) => ({
       path: issue.path.map(String).join("."),
       message: issue.message,
-      value: valueAt(input, issue.path),
+      value: issue.path.length === 0 ? undefined : valueAt(input, issue.path),
     }));
     return new InvalidInputError(subject, issues);
   }

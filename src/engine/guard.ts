@@ -6,6 +6,9 @@ import type { Pricer } from "../pricing/types.js";
 import { createRecord, type CallInput, type CallRecord } from "../record/record.js";
 import { EMPTY_USAGE } from "../record/usage.js";
 import { buildPolicies } from "../policies/build.js";
+import { parsePolicy } from "../policies/load.js";
+import { defaultPricer } from "../pricing/index.js";
+import { checkPlannedCall, type Checked } from "./planned.js";
 import type { PolicyConfig } from "../policies/config.js";
 import type { CallPlan, Policy, Verdict } from "../policies/policy.js";
 import { Run, type RunOptions, type RunOutcome } from "../run/run.js";
@@ -49,13 +52,14 @@ export class Guard extends SafeEmitter<GuardEvents> {
   constructor(options: GuardOptions) {
     super();
     this.clock = options.clock ?? systemClock;
-    this.pricer = options.pricer;
+    this.pricer = options.pricer ?? defaultPricer;
     const memory = new MemoryBudgetStore({ clock: this.clock });
     this.store = options.store ?? memory;
     this.budgets = new Budgets(this.store, memory);
 
     const policy = options.policy ?? [];
-    const config: PolicyConfig = Array.isArray(policy) ? {} : policy;
+    // A policy written in code is checked like a file: a typo must not switch a guard off.
+    const config: PolicyConfig = Array.isArray(policy) ? {} : parsePolicy(policy, "guard policy");
     this.warnAt = options.warnAtFraction ?? config.warnAtFraction;
     // The guard's own warnAtFraction overrides the policy's for every limit, calls included.
     const warnAtFraction = this.warnAt;
@@ -67,7 +71,12 @@ export class Guard extends SafeEmitter<GuardEvents> {
 
   /** Starts a run guarded by this engine. */
   startRun(name: string, options: Omit<RunOptions, "clock" | "pricer"> = {}): Run {
-    const run = new Run(name, { ...options, clock: this.clock, pricer: this.pricer });
+    const run = new Run(name, {
+      ...options,
+      clock: this.clock,
+      pricer: this.pricer,
+      guarded: true,
+    });
     this.states.set(run, new RunState());
     return run;
   }
@@ -166,8 +175,9 @@ export class Guard extends SafeEmitter<GuardEvents> {
    * Checks a call before it is sent. Throws the policy's typed error when a hard limit would
    * break (in `throw` mode); otherwise reserves the call's projected cost and returns a ticket.
    */
-  async beforeCall(run: Run, planned: PlannedCall): Promise<Ticket> {
+  async beforeCall(run: Run, call: PlannedCall): Promise<Ticket> {
     const state = this.state(run);
+    const planned = checkPlannedCall(call);
     const step = planned.tags?.step;
 
     // A tripped run makes no more calls: the next one gets the error that stopped it.
@@ -271,7 +281,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
     return this.trip(ticket.run, state, verdict, "after_call", ticket.call, ticket.step);
   }
 
-  private plan(run: Run, state: RunState, planned: PlannedCall, step?: string): CallPlan {
+  private plan(run: Run, state: RunState, planned: Checked, step?: string): CallPlan {
     const price =
       planned.cost === undefined
         ? this.pricer.price(planned.model, planned.usage, this.clock.now())

@@ -3,7 +3,7 @@ import type { Clock } from "../clock.js";
 import type { Money } from "../money.js";
 import type { PolicyConfig } from "../policies/config.js";
 import type { Policy } from "../policies/policy.js";
-import type { Usage } from "../record/usage.js";
+import type { ApiUsage, Usage } from "../record/usage.js";
 import type { Run } from "../run/run.js";
 import type { Pricer } from "../pricing/types.js";
 import type { Held } from "./budgets.js";
@@ -15,8 +15,8 @@ export interface GuardOptions {
   store?: BudgetStore;
   /** Source of time. Default: the system clock. */
   clock?: Clock;
-  /** Prices calls and projections. Required. */
-  pricer: Pricer;
+  /** Prices calls and projections. Default: the bundled Anthropic prices (`defaultPricer`). */
+  pricer?: Pricer;
   /** `throw` (default) or `emit`; overrides the policy's own `onViolation`. */
   onViolation?: "throw" | "emit";
   /** Share of a limit at which a warning fires once; overrides the policy's. */
@@ -28,8 +28,11 @@ export interface PlannedCall {
   model: string;
   /** Tags of this call (`step` names its step); merged over the run's tags for budgets. */
   tags?: Record<string, string>;
-  /** Projected usage: the prompt estimate, and `max_tokens` as `outputTokens`. */
-  usage: Usage;
+  /**
+   * Projected usage: the prompt estimate, and `max_tokens` as output. Either a `Usage` or the
+   * API's own usage object (`{ input_tokens, output_tokens, ... }`), which is validated.
+   */
+  usage: Usage | ApiUsage;
   /**
    * A known projected cost in money units, when the caller has one (a replayed record that came
    * with its cost); otherwise the cost is priced from `usage`.

@@ -25,6 +25,7 @@ interface Series {
 export function inputGrowthPolicy(options: InputGrowthOptions): Policy {
   const state = new PerRun(() => new Map<string, Series>());
 
+  const allowed = options.consecutiveCalls - 1;
   const verdict = (growth: number[], step: string | undefined, model: string): Verdict => ({
     action: "stop",
     policy: "inputGrowth",
@@ -34,8 +35,9 @@ export function inputGrowthPolicy(options: InputGrowthOptions): Policy {
     message:
       `${stepLabel(step)} on ${model}: the prompt grew by ` +
       `${growth.map((g) => Math.round(g).toLocaleString("en-US")).join(", ")} tokens over the ` +
-      `last ${growth.length} calls (policy inputGrowth: at most ${options.consecutiveCalls - 1} ` +
-      `growing calls of ${options.minTokensPerCall}+ tokens in a row); this is the pattern of ` +
+      `last ${growth.length} calls (policy inputGrowth: at most ${allowed} growing ` +
+      `${allowed === 1 ? "call" : "calls"} of ${options.minTokensPerCall}+ tokens in a row); ` +
+      `this is the pattern of ` +
       `re-attached history: send a sliding window of it, or raise inputGrowth.consecutiveCalls`,
   });
 

@@ -1,6 +1,8 @@
 import { promptTokens } from "../record/usage.js";
 import { stepLabel, type Policy } from "./policy.js";
 
+const tokens = (n: number) => n.toLocaleString("en-US");
+
 /** Refuses a call whose prompt (uncached input plus cache reads and writes) is above a limit. */
 export function maxInputTokensPolicy(limit: number): Policy {
   return {
@@ -17,8 +19,8 @@ export function maxInputTokensPolicy(limit: number): Policy {
         limit,
         observed: prompt,
         message:
-          `${stepLabel(plan.step)} would send a prompt of ${prompt} tokens, above the ` +
-          `${limit} allowed per call (policy maxInputTokensPerCall); trim the history ` +
+          `${stepLabel(plan.step)} would send a prompt of ${tokens(prompt)} tokens, above the ` +
+          `${tokens(limit)} allowed per call (policy maxInputTokensPerCall); trim the history ` +
           `(a sliding window) or raise the limit`,
       };
     },

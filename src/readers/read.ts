@@ -75,7 +75,11 @@ function addTo(
   // Lines carry a run id when a sink wrote them: two runs of one name stay two runs.
   const key = id === undefined ? `name:${name}` : `id:${id}`;
   let run = runs.get(key);
-  if (!run) runs.set(key, (run = { name, tags: { ...tags }, records: [], lines: [] }));
+  if (!run) {
+    run = { name, tags: { ...tags }, records: [], lines: [] };
+    if (id !== undefined) run.id = id;
+    runs.set(key, run);
+  }
   run.records.push(record);
   run.lines.push(line);
 }

@@ -11,6 +11,8 @@ export interface ReadIssue {
 /** The calls of one run, in the order the recording holds them. */
 export interface RecordedRun {
   name: string;
+  /** The run's id, when the recording carries one (the JSONL sink writes it). */
+  id?: string;
   tags: Record<string, string>;
   records: CallRecord[];
   /** 1-based line numbers of each record in its file, for messages that point back to it. */

@@ -42,7 +42,9 @@ export async function replayRun(
   const warnings: ReplayResult["warnings"] = [];
   guard.on("warning", ({ warning }: { warning: Warning }) => warnings.push(pick(warning)));
 
-  const run = guard.startRun(recorded.name, { tags: recorded.tags, keepRecords: false });
+  const options = { tags: recorded.tags, keepRecords: false };
+  if (recorded.id !== undefined) Object.assign(options, { id: recorded.id });
+  const run = guard.startRun(recorded.name, options);
   let trip: PolicyViolationError | undefined;
 
   for (const record of recorded.records) {

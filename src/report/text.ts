@@ -15,9 +15,7 @@ export function formatTextReport(summary: RunSummary): string {
     );
   }
   lines.push(`duration: ${formatDuration(summary.duration_ms)}`);
-  lines.push(
-    `total cost usd: ${summary.cost_usd.toFixed(4)}${unpricedNote(summary.unpriced_calls)}`,
-  );
+  lines.push(`total cost usd: ${usd(summary.cost_usd)}${unpricedNote(summary.unpriced_calls)}`);
   lines.push(`calls: ${summary.calls}`);
   if (summary.partial_calls > 0) lines.push(`partial calls: ${summary.partial_calls}`);
   lines.push(`p50 latency ms: ${formatMs(summary.latency_ms.p50)}`);
@@ -43,6 +41,12 @@ export function formatTextReport(summary: RunSummary): string {
   return lines.join("\n") + "\n";
 }
 
+/** Dollars to 4 places, as the article prints them; a cost too small for that shows its digits. */
+function usd(value: number): string {
+  if (value === 0 || value >= 0.00005) return value.toFixed(4);
+  return value.toFixed(10).replace(/0+$/, "");
+}
+
 function calls(b: Breakdown): string {
   return `${b.calls} ${b.calls === 1 ? "call" : "calls"}`;
 }
@@ -50,7 +54,7 @@ function calls(b: Breakdown): string {
 function cost(b: Breakdown): string {
   // A model with no known price has an unknown cost, which must never read as $0.
   if (b.calls > 0 && b.unpriced_calls === b.calls) return "cost unknown (unpriced)";
-  return `$${b.cost_usd.toFixed(4)}${unpricedNote(b.unpriced_calls)}`;
+  return `$${usd(b.cost_usd)}${unpricedNote(b.unpriced_calls)}`;
 }
 
 function tokens(b: Breakdown): string {

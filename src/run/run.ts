@@ -24,6 +24,11 @@ export interface RunOptions {
   pricer?: Pricer;
   /** Run id; default a random UUID, unique across processes (sinks and stores key runs by it). */
   id?: string;
+  /**
+   * Set by a `Guard` on the runs it starts: their calls must go through the guard (its
+   * `beforeCall`/`afterCall`, or the SDK middleware), so `record()` refuses them.
+   */
+  guarded?: boolean;
 }
 
 /**
@@ -43,6 +48,7 @@ export class Run {
   private readonly kept: CallRecord[] | undefined;
   private readonly clock: Clock;
   private readonly pricer: Pricer | undefined;
+  private readonly guarded: boolean;
   // NaN until the first call: a double field from the start keeps `add` free of allocations.
   private first = Number.NaN;
   private last = Number.NaN;
@@ -57,6 +63,7 @@ export class Run {
     this.kept = options.keepRecords === false ? undefined : [];
     this.clock = options.clock ?? systemClock;
     this.pricer = options.pricer;
+    this.guarded = options.guarded === true;
   }
 
   /** `running`, or how the run ended. */
@@ -81,8 +88,15 @@ export class Run {
 
   /** Validates, prices and adds a call. Throws `InvalidInputError` naming each bad field. */
   record(input: CallInput): CallRecord {
-    if (!this.pricer)
+    if (this.guarded) {
+      throw new TypeError(
+        `run ${this.name} is guarded: record its calls with guard.beforeCall and ` +
+          `guard.afterCall (or through the SDK middleware), so its policies see them`,
+      );
+    }
+    if (!this.pricer) {
       throw new TypeError("Run.record needs a pricer: pass { pricer } or use add()");
+    }
 
     const record = createRecord(input, this.pricer);
     this.add(record);

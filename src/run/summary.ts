@@ -83,9 +83,9 @@ export function summarize(run: Run): RunSummary {
     started_at: start === undefined ? null : new Date(start).toISOString(),
     ended_at: end === undefined ? null : new Date(end).toISOString(),
     latency_ms: {
-      p50: percentileSorted(sorted, 50) ?? null,
-      p95: percentileSorted(sorted, 95) ?? null,
-      p99: percentileSorted(sorted, 99) ?? null,
+      p50: latency(percentileSorted(sorted, 50)),
+      p95: latency(percentileSorted(sorted, 95)),
+      p99: latency(percentileSorted(sorted, 99)),
     },
     tokens: {
       input: totals.inputTokens,
@@ -106,6 +106,11 @@ export function summarize(run: Run): RunSummary {
   const keys = run.tagKeys().sort((a, b) => Number(b === "step") - Number(a === "step"));
   for (const key of keys) own(summary.by_tag, key, breakdowns(run.byTag(key)));
   return summary;
+}
+
+/** A percentile in ms, rounded to the microsecond: interpolation leaves float noise below it. */
+function latency(ms: number | undefined): number | null {
+  return ms === undefined ? null : Math.round(ms * 1000) / 1000;
 }
 
 function breakdowns(map: ReadonlyMap<string, Readonly<Aggregate>>): Record<string, Breakdown> {

@@ -139,3 +139,33 @@ describe("policy files", () => {
     });
   });
 });
+
+describe("a guard's inputs", () => {
+  it("refuse a policy written in code with a typo, naming it", () => {
+    expect(() => new Guard({ policy: { maxCall: 1 } as never })).toThrow(
+      /invalid guard policy: \(root\): Unrecognized key: "maxCall"/,
+    );
+    expect(() => new Guard({ policy: { maxCostUsd: -1 } })).toThrow(/maxCostUsd: must be/);
+  });
+
+  it("take the API's usage object before a call, and refuse one of the wrong shape", async () => {
+    const guard = new Guard({ policy: { maxCostUsd: 0.05 }, clock: clock() });
+    const run = guard.startRun("shapes");
+    const usage = { input_tokens: 20_000, output_tokens: 2_000 }; // $0.03 on Haiku 4.5
+
+    const ticket = await guard.beforeCall(run, { model: "claude-haiku-4-5", usage });
+    expect(ticket.projected).toBe(usdToMoney(0.03));
+    await expect(guard.beforeCall(run, { model: "claude-haiku-4-5", usage })).rejects.toThrow(
+      /projected \$0\.0300 on top of \$0\.0000 spent and \$0\.0300 in flight/,
+    );
+    await expect(
+      guard.beforeCall(run, { model: "claude-haiku-4-5", usage: { nonsense: true } as never }),
+    ).rejects.toThrow(/invalid planned call/);
+  });
+
+  it("keep calls of its runs going through it: run.record refuses", () => {
+    const guard = new Guard({ clock: clock() });
+    const run = guard.startRun("guarded");
+    expect(() => run.record(callCosting(1))).toThrow(/run guarded is guarded/);
+  });
+});
