@@ -8,7 +8,7 @@
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id             INTEGER PRIMARY KEY,     -- this database's own key for the run
-  run_id         TEXT NOT NULL,           -- the run's id in the process (unique per process only)
+  run_id         TEXT NOT NULL,           -- the run's id (a random UUID unless given)
   name           TEXT NOT NULL,
   tags           TEXT NOT NULL,           -- the run's tags, a JSON object
   outcome        TEXT NOT NULL,           -- running | completed | tripped | failed | interrupted
