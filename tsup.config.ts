@@ -16,8 +16,6 @@ export default defineConfig([
     clean: true,
     shims: true,
     target: "node20",
-    // Error classes take their `name` from the class: the bundle must not rename them.
-    keepNames: true,
   },
   {
     // The CLI: ESM only.

@@ -30,7 +30,7 @@ redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' --appendo
 # Wait until it answers, for at most 10 seconds.
 for _ in $(seq 1 100); do
   if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
-    echo "redis.sh: Redis $(redis-server --version | awk '{print $3}') on 127.0.0.1:$port" >&2
+    echo "redis.sh: Redis $(redis-server --version | awk '{print $3}' | sed 's/^v=//') on 127.0.0.1:$port" >&2
     exit 0
   fi
   sleep 0.1

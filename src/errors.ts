@@ -52,7 +52,8 @@ export class InvalidInputError extends AgentTraceError {
       message: issue.message,
       value: issue.path.length === 0 ? undefined : valueAt(input, issue.path),
     }));
-    return new InvalidInputError(subject, issues);
+    // `new this`, not the class by name: a bundler renames a class that names itself inside.
+    return new this(subject, issues);
   }
 }
 

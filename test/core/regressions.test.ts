@@ -1,5 +1,6 @@
 // Cases an adversarial review found in records, readers and reports; each pins a fix.
 import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -97,5 +98,13 @@ describe("the built package", () => {
     }
     expect((error as Error).name).toBe("InvalidInputError");
     expect(built.isInvalidInputError(error)).toBe(true);
+
+    // Every exported error class, in ESM and CommonJS, goes by the name it is exported as.
+    const cjs = createRequire(import.meta.url)(fixture("../../dist/index.cjs")) as object;
+    for (const module of [built, cjs]) {
+      for (const [name, value] of Object.entries(module)) {
+        if (typeof value === "function" && name.endsWith("Error")) expect(value.name).toBe(name);
+      }
+    }
   });
 });
