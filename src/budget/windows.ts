@@ -22,18 +22,30 @@ const identifier = z
 /** Above this a budget's total no longer fits exactly in a JavaScript number of money units. */
 const MAX_LIMIT_USD = 900_000;
 
-const sharedBudgetSchema = z
+/** A shared budget as written in code or a policy file; the policy schema uses it as it is. */
+export const SharedBudgetSchema = z
   .object({
-    name: identifier,
-    scope: z.array(identifier).default([]),
-    limitUsd: z.number().positive().max(MAX_LIMIT_USD),
-    window: z.enum(["none", "hour", "day", "month"]).default("none"),
+    name: identifier.describe("A name for the budget; part of its store key."),
+    scope: z
+      .array(identifier)
+      .default([])
+      .describe('Tag keys whose values pick the budget, e.g. ["tenant"]: one budget per tenant.'),
+    limitUsd: z
+      .number()
+      .positive("must be a dollar amount > 0")
+      .max(MAX_LIMIT_USD, `must be at most ${MAX_LIMIT_USD} (exact money ends there)`)
+      .describe("The limit of each budget, in USD."),
+    window: z
+      .enum(["none", "hour", "day", "month"])
+      .default("none")
+      .describe("A UTC calendar window after which the budget starts afresh; none never resets."),
   })
   .strict()
   .refine((budget) => new Set(budget.scope).size === budget.scope.length, {
     message: "scope lists a tag key twice",
     path: ["scope"],
-  });
+  })
+  .describe("A budget shared by every run whose tags match its scope, across processes.");
 
 /** A shared budget as a user writes it (in code or a policy file). */
 export interface SharedBudgetInput {
@@ -62,7 +74,7 @@ export interface SharedBudget {
  * a file is checked at run time the same way, so it may be passed as is.
  */
 export function defineSharedBudget(input: SharedBudgetInput): SharedBudget {
-  const parsed = sharedBudgetSchema.safeParse(input);
+  const parsed = SharedBudgetSchema.safeParse(input);
   if (!parsed.success) throw InvalidInputError.fromZod("shared budget", parsed.error, input);
 
   const { name, scope, limitUsd, window } = parsed.data;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SharedBudgetSchema } from "../budget/windows.js";
 
 // Descriptions live in the schema itself, so editors show them from the generated JSON Schema.
 
@@ -9,28 +10,6 @@ const stepLimits = z.strictObject({
   maxCalls: count.optional().describe("Calls this step may make in one run."),
   maxCostUsd: usd.optional().describe("Dollars (USD) this step may spend in one run."),
 });
-
-export const SharedBudgetSchema = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . - only")
-      .describe("A name for the budget; part of its store key."),
-    scope: z
-      .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, _ . - only"))
-      .default([])
-      .describe('Tag keys whose values pick the budget, e.g. ["tenant"]: one budget per tenant.'),
-    limitUsd: z
-      .number()
-      .positive("must be a dollar amount > 0")
-      .max(900_000, "must be at most 900000 (exact money ends there)")
-      .describe("The limit of each budget, in USD."),
-    window: z
-      .enum(["none", "hour", "day", "month"])
-      .default("none")
-      .describe("A UTC calendar window after which the budget starts afresh; none never resets."),
-  })
-  .describe("A budget shared by every run whose tags match its scope, across processes.");
 
 const inputGrowth = z
   .strictObject({
