@@ -53,6 +53,30 @@ describe("a process killed with SIGKILL mid-run", () => {
   });
 });
 
+describe("a process killed with SIGKILL mid-run, its sink writing synchronously", () => {
+  it("keeps every completed call on disk", async () => {
+    const trace = join(dir, "killed-sync.jsonl");
+    const child = startChild(bundle, ["kill-sync", trace, join(dir, "unused.txt")]);
+    let completed = 0;
+    child.on("message", (m: ChildMessage) => (completed = Math.max(completed, m.calls ?? 0)));
+
+    await waitForMessage(child, (m) => (m.calls ?? 0) >= 10);
+    child.kill("SIGKILL");
+    await exited(child);
+
+    const recording = await readRecording(trace, stubPricer);
+    const records = recording.runs[0]?.records ?? [];
+
+    // Each line reached the OS before its call was reported: every reported call is there, and
+    // at most one more, whose report the kill cut off. No line is torn.
+    expect(records.length).toBeGreaterThanOrEqual(completed);
+    expect(records.length).toBeLessThanOrEqual(completed + 1);
+    expect(recording.issues).toEqual([]);
+    const expected = records.map((_, i) => createRecord(nthCall(i + 1), stubPricer));
+    expect(records.map(strip)).toEqual(expected.map(strip));
+  });
+});
+
 // The file stores the cost a call had, so its records read back as `given`.
 function strip<T extends { costSource: string }>({ costSource, ...rest }: T) {
   return rest;
