@@ -1,3 +1,6 @@
+import { z } from "zod";
+
+import { InvalidInputError } from "../errors.js";
 import type { GuardEvents } from "../engine/events.js";
 import type { ExitGuard } from "../hooks/source.js";
 import type { Sink } from "../sinks/sink.js";
@@ -29,12 +32,32 @@ export interface ReportOnExitOptions {
   onError?: (error: ReportWriteError) => void;
 }
 
+// Checked when configured: a report that silently goes nowhere is found only after a crash.
+const OptionsSchema = z.looseObject({
+  to: z.union(
+    [
+      z.string().min(1),
+      z.custom<object>((v) => typeof v === "function"),
+      z.custom<object>((v) => typeof (v as { write?: unknown } | null)?.write === "function"),
+    ],
+    { message: "must be a file path, a writable stream or a function" },
+  ),
+  format: z.enum(["text", "json", "both"]).optional(),
+  signals: z.union([z.boolean(), z.array(z.string().regex(/^SIG[A-Z0-9]+$/))]).optional(),
+  exitOnSignal: z.boolean().optional(),
+  flushTimeoutMs: z.number().nonnegative().optional(),
+});
+
 /**
  * Writes each run's report when the run ends, however it ends: completed, tripped, failed with an
  * exception (through `guard.run`), or interrupted by a signal or a `process.exit` while live.
  * Configure it once per guard. Returns a function that stops it and removes its handlers.
  */
 export function reportOnExit(guard: ExitGuard, options: ReportOnExitOptions): () => void {
+  const parsed = OptionsSchema.safeParse(options);
+  if (!parsed.success)
+    throw InvalidInputError.fromZod("reportOnExit options", parsed.error, options);
+
   const writer = new ReportWriter(options.to, options.format ?? "text", options.onError ?? noop);
   const sinks = options.sinks ?? [];
   const onRunEnd: GuardEvents["runEnd"] = ({ summary }) => writer.write(summary);
