@@ -55,8 +55,9 @@ const OptionsSchema = z.looseObject({
  */
 export function reportOnExit(guard: ExitGuard, options: ReportOnExitOptions): () => void {
   const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success)
+  if (!parsed.success) {
     throw InvalidInputError.fromZod("reportOnExit options", parsed.error, options);
+  }
 
   const writer = new ReportWriter(options.to, options.format ?? "text", options.onError ?? noop);
   const sinks = options.sinks ?? [];
