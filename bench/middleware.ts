@@ -1,9 +1,12 @@
 // Measures what the guard middleware adds to a model call: the same calls through the real SDK
 // to the local Anthropic server over loopback, with and without the middleware, JSON and
 // streamed. The guard runs the default policy plus a dollar budget, so every call is estimated,
-// checked, reserved, recorded and settled.
+// checked, reserved, recorded and settled. The server runs in a child process, so its own work
+// does not share the client's thread; `added` is the median of per-call differences, each guarded
+// call paired with the unguarded call just before it, which cancels most of the machine's noise.
 //
 //   npm run bench -- middleware      (after a build; or see docs/integration.md)
+import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
 
 import Anthropic from "@anthropic-ai/sdk";
@@ -18,7 +21,24 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const WARMUP = 200;
 const REPLY = "A reply of a few dozen tokens, streamed in several chunks to the client.";
 
-const server = await startMockAnthropic({ respond: () => ({ content: REPLY }) });
+// The same script is the server when forked with BENCH_SERVER set: it reports its URL and stops
+// when the parent disconnects.
+if (process.env.BENCH_SERVER) {
+  const server = await startMockAnthropic({ respond: () => ({ content: REPLY }) });
+  process.send!(server.url);
+  process.once("disconnect", () => void server.close().then(() => process.exit(0)));
+  // The rest of the script is the client's; the server lives on until the parent lets it go.
+  await new Promise(() => undefined);
+}
+
+const child = fork(process.argv[1]!, [], { env: { ...process.env, BENCH_SERVER: "1" } });
+const server = {
+  url: await new Promise<string>((resolve) => child.once("message", (url) => resolve(String(url)))),
+  close: async () => {
+    child.disconnect();
+    await new Promise((resolve) => child.once("exit", resolve));
+  },
+};
 const guard = new Guard({
   pricer: defaultPricer,
   policy: parsePolicy({ extends: "default", maxCostUsd: 1_000, maxCallsPerStep: null }),
@@ -64,7 +84,13 @@ async function streamed(client: Anthropic): Promise<void> {
  * the machine falls on both sides alike.
  */
 async function measure(call: (client: Anthropic) => Promise<void>) {
-  const times = { without: [] as number[], empty: [] as number[], with: [] as number[] };
+  const times = {
+    without: [] as number[],
+    empty: [] as number[],
+    with: [] as number[],
+    added: [] as number[],
+    chain: [] as number[],
+  };
   const timed = async (client: Anthropic, into: number[]) => {
     const start = performance.now();
     await call(client);
@@ -79,6 +105,8 @@ async function measure(call: (client: Anthropic) => Promise<void>) {
       await timed(plain, times.without);
       await timed(passThrough, times.empty);
       await timed(guarded, times.with);
+      times.added.push(times.with[i]! - times.without[i]!);
+      times.chain.push(times.empty[i]! - times.without[i]!);
     }
   });
   return times;
@@ -102,7 +130,7 @@ for (const [name, call] of [
   ["json", json],
   ["stream", streamed],
 ] as const) {
-  const { without, empty, with: guardedTimes } = await measure(call);
+  const { without, empty, with: guardedTimes, added, chain } = await measure(call);
   const q = (values: number[]) => [quantile(values, 0.5), quantile(values, 0.95)] as const;
   const [m0, p0] = q(without);
   const [me, pe] = q(empty);
@@ -112,5 +140,7 @@ for (const [name, call] of [
   row(`${name} agenttrace`, m1, p1);
   row(`${name} agenttrace added`, m1 - m0, p1 - p0);
   row(`  of which the SDK chain`, me - m0, pe - p0);
+  row(`${name} added, paired`, quantile(added, 0.5), quantile(added, 0.95));
+  row(`  SDK chain, paired`, quantile(chain, 0.5), quantile(chain, 0.95));
 }
 await server.close();

@@ -34,38 +34,10 @@ export type Checked = PlannedCall & { usage: Usage };
  * field named, never priced as $0.
  */
 export function checkPlannedCall(call: PlannedCall): Checked {
-  if (isWellFormed(call)) return call;
-
   const parsed = PlannedSchema.safeParse(call);
   if (!parsed.success) throw InvalidInputError.fromZod("planned call", parsed.error, call);
 
   const usage = call.usage as Record<string, unknown>;
   if ("inputTokens" in usage) return call as Checked;
   return { ...call, usage: normalizeUsage(ApiUsageSchema.parse(usage)) };
-}
-
-const USAGE_KEYS = [
-  "inputTokens",
-  "outputTokens",
-  "cacheReadTokens",
-  "cacheWrite5mTokens",
-  "cacheWrite1hTokens",
-  "webSearchRequests",
-  "webFetchRequests",
-] as const;
-
-/** The common case, checked without zod: the middleware plans every call in this form. */
-function isWellFormed(call: PlannedCall): call is Checked {
-  if (typeof call.model !== "string" || call.model === "") return false;
-  if (call.cost !== undefined && !(Number.isSafeInteger(call.cost) && call.cost >= 0)) return false;
-
-  if (call.tags !== undefined && !Object.values(call.tags).every((v) => typeof v === "string")) {
-    return false;
-  }
-
-  const usage = call.usage as unknown as Record<string, unknown>;
-  return USAGE_KEYS.every((key) => {
-    const value = usage[key];
-    return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-  });
 }
