@@ -48,7 +48,7 @@ export interface Verdict {
 /** A dollar budget a call must reserve its projected cost against before it is sent. */
 export interface BudgetLine {
   policy: string;
-  /** Store key, e.g. `run:run-3` or `run:run-3:step:cite_check`. */
+  /** Store key, e.g. `run:<run id>` or `run:<run id>:step:cite_check`. */
   key: string;
   limit: Money;
   windowEndsAt?: number;
