@@ -1,19 +1,12 @@
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { RedisBudgetStore } from "../../src/budget/redis.js";
 import { ManualClock } from "../../src/clock.js";
 import { isBudgetExceededError } from "../../src/engine/errors.js";
-import type { Warning } from "../../src/engine/events.js";
-import { Guard } from "../../src/engine/guard.js";
 import { usdToMoney } from "../../src/money.js";
-import { parsePolicy } from "../../src/policies/load.js";
-import { REDIS_URL, requireRedis } from "../budget/support/redis.js";
+import { redisServices } from "./support/services.js";
 import {
   admit,
   call,
-  deleteBudgetKeys,
-  exactPricer,
   potOf,
   redisTotals,
   tokensFor,
@@ -25,31 +18,7 @@ const budgetName = uniqueBudgetName("tenants");
 const budget = { name: budgetName, scope: ["tenant"], limitUsd: 1, window: "day" as const };
 const QUARTER = tokensFor(0.25);
 const quarters = (n: number) => n * usdToMoney(0.25);
-const stores: RedisBudgetStore[] = [];
-let admin: Redis;
-
-beforeAll(async () => {
-  admin = await requireRedis();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(stores.map((s) => s.close()));
-  if (admin) {
-    await deleteBudgetKeys(admin, budgetName);
-    admin.disconnect();
-  }
-});
-
-/** A Guard with a Redis store of its own, as one service process would have. */
-function service(clock: ManualClock) {
-  const store = new RedisBudgetStore({ url: REDIS_URL, clock, commandTimeoutMs: 5_000 });
-  stores.push(store);
-  const policy = parsePolicy({ sharedBudgets: [budget], warnAtFraction: 0.5 });
-  const guard = new Guard({ policy, pricer: exactPricer, store, clock });
-  const warnings: Warning[] = [];
-  guard.on("warning", ({ warning }) => warnings.push(warning));
-  return { guard, warnings };
-}
+const { admin: adminOf, service } = redisServices(budget);
 
 describe("a shared budget scoped by tenant, on Redis", () => {
   it("gives each tenant its own pot: one tenant's spend never reaches another's", async () => {
@@ -95,9 +64,12 @@ describe("a shared budget scoped by tenant, on Redis", () => {
     );
 
     // Redis holds each tenant's spend apart.
-    expect(await redisTotals(admin, acme.key)).toEqual({ spent: quarters(4), reserved: 0 });
-    expect(await redisTotals(admin, globex.key)).toEqual({ spent: quarters(3), reserved: 0 });
-    expect(await redisTotals(admin, lookalike.key)).toEqual({ spent: quarters(1), reserved: 0 });
+    expect(await redisTotals(adminOf(), acme.key)).toEqual({ spent: quarters(4), reserved: 0 });
+    expect(await redisTotals(adminOf(), globex.key)).toEqual({ spent: quarters(3), reserved: 0 });
+    expect(await redisTotals(adminOf(), lookalike.key)).toEqual({
+      spent: quarters(1),
+      reserved: 0,
+    });
 
     // Each tenant crossed 50% once, and was warned once; the lookalike has not crossed it.
     const warnings = [...one.warnings, ...two.warnings];

@@ -1,20 +1,13 @@
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { RedisBudgetStore } from "../../src/budget/redis.js";
 import { ManualClock } from "../../src/clock.js";
 import { isBudgetExceededError } from "../../src/engine/errors.js";
-import type { Warning } from "../../src/engine/events.js";
-import { Guard } from "../../src/engine/guard.js";
 import { usdToMoney } from "../../src/money.js";
-import { parsePolicy } from "../../src/policies/load.js";
-import { REDIS_URL, requireRedis } from "../budget/support/redis.js";
+import { redisServices } from "./support/services.js";
 import {
   admit,
   call,
   complete,
-  deleteBudgetKeys,
-  exactPricer,
   potOf,
   redisTotals,
   tokensFor,
@@ -26,34 +19,7 @@ import {
 const budgetName = uniqueBudgetName("windows");
 const budget = { name: budgetName, scope: ["tenant"], limitUsd: 1, window: "day" as const };
 const QUARTER = tokensFor(0.25);
-const stores: RedisBudgetStore[] = [];
-let admin: Redis;
-
-beforeAll(async () => {
-  admin = await requireRedis();
-});
-
-afterAll(async () => {
-  await Promise.allSettled(stores.map((s) => s.close()));
-  if (admin) {
-    await deleteBudgetKeys(admin, budgetName);
-    admin.disconnect();
-  }
-});
-
-/**
- * A Guard with a store of its own, as in a separate process (one Redis connection each), reading
- * the shared manual clock. Collects the warnings it emits.
- */
-function service(clock: ManualClock) {
-  const store = new RedisBudgetStore({ url: REDIS_URL, clock, commandTimeoutMs: 5_000 });
-  stores.push(store);
-  const policy = parsePolicy({ sharedBudgets: [budget], warnAtFraction: 0.5 });
-  const guard = new Guard({ policy, pricer: exactPricer, store, clock });
-  const warnings: Warning[] = [];
-  guard.on("warning", ({ warning }) => warnings.push(warning));
-  return { guard, warnings };
-}
+const { admin: adminOf, service } = redisServices(budget);
 
 describe("a shared budget's day window on Redis, through two guards", () => {
   it("lets the next day's calls through and warns once per crossing in each window", async () => {
@@ -76,7 +42,7 @@ describe("a shared budget's day window on Redis, through two guards", () => {
     await call(b.guard, runB, QUARTER);
     await call(a.guard, runA, QUARTER);
     await call(b.guard, runB, QUARTER);
-    expect(await redisTotals(admin, today.key)).toEqual({ spent: usdToMoney(1), reserved: 0 });
+    expect(await redisTotals(adminOf(), today.key)).toEqual({ spent: usdToMoney(1), reserved: 0 });
 
     // The budget is spent: a fifth call is refused by the shared budget, whichever service asks.
     const refused = admit(a.guard, runA, QUARTER);
@@ -102,8 +68,11 @@ describe("a shared budget's day window on Redis, through two guards", () => {
     await expect(admit(a.guard, runA2, QUARTER)).rejects.toThrow(`(${tomorrow.key})`);
 
     // Yesterday's pot still holds yesterday's spend until its keys expire; it blocks nobody.
-    expect(await redisTotals(admin, today.key)).toEqual({ spent: usdToMoney(1), reserved: 0 });
-    expect(await redisTotals(admin, tomorrow.key)).toEqual({ spent: usdToMoney(1), reserved: 0 });
+    expect(await redisTotals(adminOf(), today.key)).toEqual({ spent: usdToMoney(1), reserved: 0 });
+    expect(await redisTotals(adminOf(), tomorrow.key)).toEqual({
+      spent: usdToMoney(1),
+      reserved: 0,
+    });
 
     // The new window's 50% crossing warns again, once, from the service whose call crossed it:
     // A's first call of the morning, the day's second.
@@ -111,7 +80,9 @@ describe("a shared budget's day window on Redis, through two guards", () => {
     expect(a.warnings).toMatchObject([{ fraction: 0.5, observed: 0.5, call: 1 }]);
 
     // Each pot's keys go when its own day does (by Redis's clock: cleanup only).
-    expect(await admin.call("PEXPIRETIME", totalsKey(today.key))).toBe(midnight);
-    expect(await admin.call("PEXPIRETIME", totalsKey(tomorrow.key))).toBe(tomorrow.windowEndsAt);
+    expect(await adminOf().call("PEXPIRETIME", totalsKey(today.key))).toBe(midnight);
+    expect(await adminOf().call("PEXPIRETIME", totalsKey(tomorrow.key))).toBe(
+      tomorrow.windowEndsAt,
+    );
   }, 30_000);
 });
