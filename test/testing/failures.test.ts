@@ -1,17 +1,14 @@
 import Anthropic from "@anthropic-ai/sdk";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
 import {
-  type MockAnthropicOptions,
-  type MockAnthropicServer,
   apiError,
   failFirst,
   overloaded,
   rateLimited,
   serverError,
-  startMockAnthropic,
 } from "../../src/testing/index.js";
-import { MODEL, clientFor, errorJson, post } from "./helpers.js";
+import { MODEL, clientFor, useMockServer, errorJson, post } from "./helpers.js";
 
 const PARAMS = {
   model: MODEL,
@@ -19,17 +16,7 @@ const PARAMS = {
   messages: [{ role: "user" as const, content: "Hi" }],
 };
 
-let server: MockAnthropicServer | undefined;
-
-async function start(options: MockAnthropicOptions): Promise<MockAnthropicServer> {
-  server = await startMockAnthropic(options);
-  return server;
-}
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useMockServer();
 
 describe("scripted failures", () => {
   test("529 once, then success: the SDK retries and the script sees turn 0", async () => {

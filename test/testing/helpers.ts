@@ -1,6 +1,14 @@
 import Anthropic from "@anthropic-ai/sdk";
 
-import type { Delay, MockAnthropicServer, RecordedRequest } from "../../src/testing/index.js";
+import { afterEach } from "vitest";
+
+import {
+  startMockAnthropic,
+  type Delay,
+  type MockAnthropicOptions,
+  type MockAnthropicServer,
+  type RecordedRequest,
+} from "../../src/testing/index.js";
 
 export const MODEL = "claude-sonnet-4-5";
 
@@ -76,4 +84,16 @@ export interface ErrorJson {
 
 export async function errorJson(response: Response): Promise<ErrorJson> {
   return (await response.json()) as ErrorJson;
+}
+
+/**
+ * Starts a mock per test and closes it after each: returns the function that starts it.
+ */
+export function useMockServer(): (options: MockAnthropicOptions) => Promise<MockAnthropicServer> {
+  let server: MockAnthropicServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return async (options) => (server = await startMockAnthropic(options));
 }

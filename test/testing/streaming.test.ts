@@ -1,15 +1,16 @@
 import Anthropic from "@anthropic-ai/sdk";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
+import { overloaded, text, toolUse } from "../../src/testing/index.js";
 import {
-  type MockAnthropicOptions,
-  type MockAnthropicServer,
-  overloaded,
-  startMockAnthropic,
-  text,
-  toolUse,
-} from "../../src/testing/index.js";
-import { MODEL, clientFor, gatedDelay, parseSse, post, responseEnded } from "./helpers.js";
+  MODEL,
+  clientFor,
+  useMockServer,
+  gatedDelay,
+  parseSse,
+  post,
+  responseEnded,
+} from "./helpers.js";
 
 const REPLY = "It is sunny and mild in Oslo today.";
 const PARAMS = {
@@ -18,17 +19,7 @@ const PARAMS = {
   messages: [{ role: "user" as const, content: "Weather in Oslo?" }],
 };
 
-let server: MockAnthropicServer | undefined;
-
-async function start(options: MockAnthropicOptions): Promise<MockAnthropicServer> {
-  server = await startMockAnthropic(options);
-  return server;
-}
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useMockServer();
 
 describe("streaming", () => {
   test("sends the API's event sequence, with cumulative usage in message_delta", async () => {
