@@ -1,26 +1,17 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Middleware } from "@anthropic-ai/sdk";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
 import { withStep } from "../../src/engine/context.js";
 import { Guard } from "../../src/engine/guard.js";
 import { isInvalidInputError, type InvalidInputError } from "../../src/errors.js";
 import { defaultPricer } from "../../src/pricing/index.js";
 import { guardMiddleware } from "../../src/sdk/index.js";
-import {
-  startMockAnthropic,
-  text,
-  toolUse,
-  type MockAnthropicServer,
-} from "../../src/testing/index.js";
+import { text, toolUse } from "../../src/testing/index.js";
+import { useMockServer } from "../testing/helpers.js";
 import { harness, MODEL, words } from "./helpers.js";
 
-let server: MockAnthropicServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useMockServer();
 
 const ask = (content: string) => ({
   model: MODEL,
@@ -39,7 +30,7 @@ const cachedAsk = (content: string): Anthropic.MessageCreateParamsNonStreaming =
 
 describe("recording calls through the SDK", () => {
   test("a JSON reply is recorded from usage, in its step, with its tool calls", async () => {
-    server = await startMockAnthropic({
+    const server = await start({
       respond: [{ content: [text("Checking."), toolUse("fetch_source", { url: "a" })] }],
     });
     const { guard, client } = harness(server);
@@ -67,7 +58,7 @@ describe("recording calls through the SDK", () => {
   });
 
   test("a stream records message_delta's output (15), not message_start's 1 or a sum", async () => {
-    server = await startMockAnthropic({
+    const server = await start({
       respond: [{ content: "A reply of some length.", outputTokens: 15 }],
     });
     const { guard, client } = harness(server);
@@ -88,7 +79,7 @@ describe("recording calls through the SDK", () => {
   });
 
   test("client.messages.stream() is recorded once, with exact usage", async () => {
-    server = await startMockAnthropic({ respond: [{ content: [toolUse("f", { q: 1 })] }] });
+    const server = await start({ respond: [{ content: [toolUse("f", { q: 1 })] }] });
     const { guard, client } = harness(server);
 
     const { run, final } = await guard.run("agent", async (run) => {
@@ -104,7 +95,7 @@ describe("recording calls through the SDK", () => {
   });
 
   test("a call outside any run lands in a run of its own", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "a" }, { content: "b" }] });
+    const server = await start({ respond: [{ content: "a" }, { content: "b" }] });
     const guard = new Guard({ pricer: defaultPricer });
     const middleware = guardMiddleware(guard);
     const { default: Anthropic } = await import("@anthropic-ai/sdk");
@@ -118,7 +109,7 @@ describe("recording calls through the SDK", () => {
   });
 
   test("a call made after its run ended lands in the unattributed run, in its step", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "late" }] });
+    const server = await start({ respond: [{ content: "late" }] });
     const guard = new Guard({ pricer: defaultPricer });
     const middleware = guardMiddleware(guard);
     const { default: Anthropic } = await import("@anthropic-ai/sdk");
@@ -143,7 +134,7 @@ describe("recording calls through the SDK", () => {
   });
 
   test("a reply the middleware cannot read is reported, and the agent still gets it", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "fine" }] });
+    const server = await start({ respond: [{ content: "fine" }] });
     const guard = new Guard({ pricer: defaultPricer });
     const errors: unknown[] = [];
     guard.on("middlewareError", (event) => errors.push(event));

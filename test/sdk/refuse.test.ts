@@ -1,29 +1,18 @@
 import { APIError } from "@anthropic-ai/sdk";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
 import { isBudgetExceededError, isCallLimitError } from "../../src/engine/errors.js";
-import {
-  apiError,
-  failFirst,
-  overloaded,
-  rateLimited,
-  startMockAnthropic,
-  type MockAnthropicServer,
-} from "../../src/testing/index.js";
+import { apiError, failFirst, overloaded, rateLimited } from "../../src/testing/index.js";
+import { useMockServer } from "../testing/helpers.js";
 import { harness, MODEL } from "./helpers.js";
 
-let server: MockAnthropicServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useMockServer();
 
 const ask = { model: MODEL, max_tokens: 100, messages: [{ role: "user" as const, content: "hi" }] };
 
 describe("refusals and failed attempts", () => {
   test("a refused call throws its typed error, unretried, never reaching the server", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "one" }, { content: "two" }] });
+    const server = await start({ respond: [{ content: "one" }, { content: "two" }] });
     const { guard, client, events } = harness(server, { maxCalls: 1 });
 
     const error = await guard
@@ -40,7 +29,7 @@ describe("refusals and failed attempts", () => {
   });
 
   test("a call over budget is refused before its first byte is sent", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "never" }] });
+    const server = await start({ respond: [{ content: "never" }] });
     // 100 output tokens of Haiku 4.5 project $0.0005, above a $0.0001 budget.
     const { guard, client } = harness(server, { maxCostUsd: 0.0001 });
 
@@ -51,7 +40,7 @@ describe("refusals and failed attempts", () => {
   });
 
   test("a 529 then a success counts one billed call and holds no reservation", async () => {
-    server = await startMockAnthropic({ respond: failFirst([overloaded()], [{ content: "ok" }]) });
+    const server = await start({ respond: failFirst([overloaded()], [{ content: "ok" }]) });
     const { guard, client, events } = harness(server, { maxCostUsd: 1 });
 
     // The run's budget lives as long as the run: read it before the run ends.
@@ -71,7 +60,7 @@ describe("refusals and failed attempts", () => {
   });
 
   test("attempts that all fail record nothing and release what they reserved", async () => {
-    server = await startMockAnthropic({
+    const server = await start({
       respond: failFirst([rateLimited(), rateLimited(), rateLimited()], []),
     });
     const { guard, client, events } = harness(server, { maxCostUsd: 1 });
@@ -96,7 +85,7 @@ describe("refusals and failed attempts", () => {
   });
 
   test("a connection dropped before any event is a failed attempt, not a call", async () => {
-    server = await startMockAnthropic({
+    const server = await start({
       respond: [{ content: "never seen", interrupt: { afterEvents: 0 } }],
     });
     const { guard, client, events } = harness(server);
@@ -114,7 +103,7 @@ describe("refusals and failed attempts", () => {
   });
 
   test("an API error mid-stream records what message_start reported, flagged partial", async () => {
-    server = await startMockAnthropic({
+    const server = await start({
       respond: [
         { content: "a long enough reply", interrupt: { afterEvents: 3, error: overloaded() } },
       ],
@@ -134,7 +123,7 @@ describe("refusals and failed attempts", () => {
   });
 
   test("a 400 is not retried, and is not a call", async () => {
-    server = await startMockAnthropic({ respond: [apiError(400, { message: "bad" })] });
+    const server = await start({ respond: [apiError(400, { message: "bad" })] });
     const { guard, client, events } = harness(server);
 
     await expect(guard.run("agent", () => client.messages.create(ask))).rejects.toThrow(/bad/);

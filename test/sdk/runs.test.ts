@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
 import { withStep } from "../../src/engine/context.js";
 import { isRepeatedToolCallError } from "../../src/engine/errors.js";
-import {
-  startMockAnthropic,
-  toolUse,
-  type MockAnthropicServer,
-  type Responder,
-  type ScriptedTurn,
-} from "../../src/testing/index.js";
+import { toolUse, type Responder, type ScriptedTurn } from "../../src/testing/index.js";
 import { gatedDelay } from "../testing/helpers.js";
+import { useMockServer } from "../testing/helpers.js";
 import { harness, MODEL, words } from "./helpers.js";
 
-let server: MockAnthropicServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useMockServer();
 
 /** Holds each call until `width` calls are waiting, so the calls of a round overlap for sure. */
 function inLockstep(width: number): Responder {
@@ -33,7 +23,7 @@ function inLockstep(width: number): Responder {
 
 describe("runs in flight together", () => {
   test("parallel calls of two runs land in their own runs and steps", async () => {
-    server = await startMockAnthropic({ respond: inLockstep(2) });
+    const server = await start({ respond: inLockstep(2) });
     const { guard, client } = harness(server);
 
     // Run "a" sends 10-token prompts, run "b" 50-token ones: the prompt says whose a call was.
@@ -70,7 +60,7 @@ describe("runs in flight together", () => {
   test("a stream in flight is cut off when another call of its run stops the run", async () => {
     // The stream's first events pass; the rest wait on the gate until the other call is done.
     const gate = gatedDelay(3);
-    server = await startMockAnthropic({
+    const server = await start({
       respond: ({ body }) =>
         body.stream
           ? { content: "x".repeat(400) }

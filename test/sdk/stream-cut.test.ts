@@ -1,17 +1,12 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
 import { isBudgetExceededError } from "../../src/engine/errors.js";
 import { violationOf } from "../../src/sdk/index.js";
-import { startMockAnthropic, type MockAnthropicServer } from "../../src/testing/index.js";
 import { responseEnded } from "../testing/helpers.js";
+import { useMockServer } from "../testing/helpers.js";
 import { harness, MODEL, words } from "./helpers.js";
 
-let server: MockAnthropicServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useMockServer();
 
 // The mock does not stop at max_tokens, so a reply can run past what the call reserved: the
 // stream meter is then all that stands between the reply and the budget.
@@ -27,7 +22,7 @@ const BUDGET = { maxCostUsd: 0.00031 };
 
 describe("cutting a stream off", () => {
   test("a stream passing the budget is cut off, and its partial spend recorded", async () => {
-    server = await startMockAnthropic({ respond: [{ content: LONG_REPLY }] });
+    const server = await start({ respond: [{ content: LONG_REPLY }] });
     const { guard, client, events } = harness(server, BUDGET);
 
     let seen = "";
@@ -59,7 +54,7 @@ describe("cutting a stream off", () => {
   });
 
   test("after the cut the run is stopped: its next call is refused before it is sent", async () => {
-    server = await startMockAnthropic({ respond: [{ content: LONG_REPLY }, { content: "no" }] });
+    const server = await start({ respond: [{ content: LONG_REPLY }, { content: "no" }] });
     const { guard, client } = harness(server, BUDGET);
 
     const error = await guard
@@ -79,7 +74,7 @@ describe("cutting a stream off", () => {
   });
 
   test("with cutStreams off the reply runs to its end and is recorded whole", async () => {
-    server = await startMockAnthropic({ respond: [{ content: LONG_REPLY }] });
+    const server = await start({ respond: [{ content: LONG_REPLY }] });
     const { guard, client } = harness(server, BUDGET, { cutStreams: false });
 
     const run = await guard.run("agent", async (run) => {
@@ -91,7 +86,7 @@ describe("cutting a stream off", () => {
   });
 
   test("in shadow mode (emit) the stream runs on, and the trip is announced once", async () => {
-    server = await startMockAnthropic({ respond: [{ content: LONG_REPLY }] });
+    const server = await start({ respond: [{ content: LONG_REPLY }] });
     const { guard, client, events } = harness(server, BUDGET, {}, { onViolation: "emit" });
 
     const run = await guard.run("agent", async (run) => {

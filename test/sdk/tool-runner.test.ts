@@ -1,24 +1,14 @@
 import { betaZodTool } from "@anthropic-ai/sdk/helpers/beta/zod";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { z } from "zod";
 
 import { withStep } from "../../src/engine/context.js";
 import { isCallLimitError } from "../../src/engine/errors.js";
-import {
-  startMockAnthropic,
-  text,
-  toolUse,
-  type MockAnthropicServer,
-  type Responder,
-} from "../../src/testing/index.js";
+import { text, toolUse, type Responder } from "../../src/testing/index.js";
+import { useMockServer } from "../testing/helpers.js";
 import { harness, MODEL } from "./helpers.js";
 
-let server: MockAnthropicServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useMockServer();
 
 /** Fetches sources one by one until it has `sources` results, then answers. */
 function citeChecker(sources: number): Responder {
@@ -47,7 +37,7 @@ const params = {
 
 describe("the SDK's tool runner goes through the guard", () => {
   test("every turn is recorded in its step, the thread's history in its estimate", async () => {
-    server = await startMockAnthropic({ respond: citeChecker(2) });
+    const server = await start({ respond: citeChecker(2) });
     const { guard, client } = harness(server);
 
     const run = await guard.run("agent", async (run) => {
@@ -75,7 +65,7 @@ describe("the SDK's tool runner goes through the guard", () => {
   });
 
   test("a refused turn stops the runner before the request is sent", async () => {
-    server = await startMockAnthropic({ respond: citeChecker(5) });
+    const server = await start({ respond: citeChecker(5) });
     const { guard, client } = harness(server, { maxCallsPerStep: 2 });
 
     const error = await guard
@@ -90,7 +80,7 @@ describe("the SDK's tool runner goes through the guard", () => {
   });
 
   test("a streaming runner is guarded the same way", async () => {
-    server = await startMockAnthropic({ respond: citeChecker(1) });
+    const server = await start({ respond: citeChecker(1) });
     const { guard, client } = harness(server);
 
     const run = await guard.run("agent", async (run) => {

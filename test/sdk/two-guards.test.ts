@@ -1,19 +1,18 @@
 import Anthropic from "@anthropic-ai/sdk";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
 import { ManualClock } from "../../src/clock.js";
 import { Guard } from "../../src/engine/guard.js";
 import { defaultPricer } from "../../src/pricing/index.js";
 import { guardMiddleware } from "../../src/sdk/index.js";
-import { startMockAnthropic, type MockAnthropicServer } from "../../src/testing/index.js";
 import { MODEL } from "./helpers.js";
+import { useMockServer } from "../testing/helpers.js";
 
-let server: MockAnthropicServer | undefined;
-afterEach(async () => server?.close());
+const start = useMockServer();
 
 describe("two guards on one client", () => {
   test("both record a JSON call, and the agent gets its reply", async () => {
-    server = await startMockAnthropic({ respond: () => ({ content: "ok" }) });
+    const server = await start({ respond: () => ({ content: "ok" }) });
     const clock = new ManualClock(Date.UTC(2026, 0, 5));
     const team = new Guard({ pricer: defaultPricer, clock, policy: { maxCostUsd: 5 } });
     const tenant = new Guard({ pricer: defaultPricer, clock, policy: { maxCostUsd: 1 } });

@@ -1,16 +1,11 @@
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
 import { isBudgetExceededError } from "../../src/engine/errors.js";
 import { currentSignal, remainingBudgetUsd } from "../../src/sdk/index.js";
-import { startMockAnthropic, type MockAnthropicServer } from "../../src/testing/index.js";
+import { useMockServer } from "../testing/helpers.js";
 import { harness, MODEL, words } from "./helpers.js";
 
-let server: MockAnthropicServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = useMockServer();
 
 // Haiku 4.5: $1/M input, $5/M output. A 10-token prompt with max_tokens 1,000 projects
 // $0.00501, above a $0.004 budget, which can pay for (0.004 - 0.00001) / 0.000005 = 798 tokens.
@@ -23,7 +18,7 @@ const BUDGET = { maxCostUsd: 0.004 };
 
 describe("winding a run down", () => {
   test("lowers max_tokens to what the remaining budget can pay for", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "short answer", outputTokens: 3 }] });
+    const server = await start({ respond: [{ content: "short answer", outputTokens: 3 }] });
     const { guard, client, events } = harness(server, BUDGET, { windDown: true });
 
     const left = await guard.run("agent", async () => {
@@ -41,7 +36,7 @@ describe("winding a run down", () => {
   });
 
   test("without wind-down the same call is refused", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "never" }] });
+    const server = await start({ respond: [{ content: "never" }] });
     const { guard, client } = harness(server, BUDGET);
 
     const error = await guard.run("agent", () => client.messages.create(ask)).catch((e) => e);
@@ -51,7 +46,7 @@ describe("winding a run down", () => {
   });
 
   test("leaves a call the budget cannot pay minOutputTokens for to be refused", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "never" }] });
+    const server = await start({ respond: [{ content: "never" }] });
     const { guard, client, events } = harness(server, BUDGET, {
       windDown: { minOutputTokens: 900 },
     });
@@ -64,7 +59,7 @@ describe("winding a run down", () => {
   });
 
   test("hands agent code the run's signal, which aborts when the run is stopped", async () => {
-    server = await startMockAnthropic({ respond: [{ content: "one" }] });
+    const server = await start({ respond: [{ content: "one" }] });
     const { guard, client } = harness(server, { maxCalls: 1 });
 
     const signal = await guard.run("agent", async () => {
