@@ -30,6 +30,13 @@ import { budgetWarning, verdictWarning } from "./warnings.js";
 export type { BudgetHeadroom, GuardOptions, PlannedCall, Ticket };
 
 /**
+ * `beforeCall` without the validation, for agenttrace's own SDK middleware: its planned calls are
+ * built from a request it has already read, and checking them again would cost more than the
+ * rest of the check. Not exported from the package.
+ */
+export const beforeCheckedCall = Symbol("agenttrace.beforeCheckedCall");
+
+/**
  * The policy engine. It checks every call before it is sent (and refuses the one that would break
  * a hard limit), records it when it completes, lets the pattern policies decide whether the run
  * may go on, and announces everything as typed events. Sinks, alert hooks and reports are
@@ -175,9 +182,17 @@ export class Guard extends SafeEmitter<GuardEvents> {
    * Checks a call before it is sent. Throws the policy's typed error when a hard limit would
    * break (in `throw` mode); otherwise reserves the call's projected cost and returns a ticket.
    */
-  async beforeCall(run: Run, call: PlannedCall): Promise<Ticket> {
+  beforeCall(run: Run, call: PlannedCall): Promise<Ticket> {
+    // Validation failures reject like refusals do, rather than throwing before a promise exists.
+    try {
+      return this[beforeCheckedCall](run, checkPlannedCall(call));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async [beforeCheckedCall](run: Run, planned: Checked): Promise<Ticket> {
     const state = this.state(run);
-    const planned = checkPlannedCall(call);
     const step = planned.tags?.step;
 
     // A tripped run makes no more calls: the next one gets the error that stopped it.

@@ -71,30 +71,68 @@ export function createRecord(input: unknown, pricer: Pricer, subject = "call rec
   if (!parsed.success) throw InvalidInputError.fromZod(subject, parsed.error, input);
 
   const call = parsed.data;
-  const usage = normalizeUsage(call.usage);
-  // Every record gets every field, in one order, so the hot path sees a single object shape.
-  const record: { -readonly [K in keyof CallRecord]-?: CallRecord[K] } = {
+  const fields: RecordFields = {
     model: call.model,
-    usage,
+    usage: normalizeUsage(call.usage),
     latencyMs: call.latencyMs,
     startedAt: call.startedAt,
     tags: call.tags,
     toolUses: call.toolUses,
-    cost: null,
-    costSource: "unpriced",
     partial: call.partial === true,
   };
+  if (call.costUsd === undefined) return priced(fields, pricer);
+  return { ...shaped(fields), cost: usdToMoney(call.costUsd), costSource: "given" };
+}
 
-  if (call.costUsd !== undefined) {
-    record.cost = usdToMoney(call.costUsd);
-    record.costSource = "given";
-    return record;
-  }
+/** A call the SDK middleware saw complete: every field is its own, except the API's `usage`. */
+export interface ObservedCall {
+  model: string;
+  /** The reply's `usage` object, as the API sent it: validated here. */
+  usage: unknown;
+  latencyMs: number;
+  startedAt: number;
+  tags: Record<string, string>;
+  toolUses: ToolUse[];
+  partial: boolean;
+}
 
-  const price = pricer.price(call.model, usage, call.startedAt);
+/**
+ * Records a call whose fields the middleware built itself from a request it had already read:
+ * only the API's usage object is validated (with the same schema as `createRecord`), since
+ * validating the rest again would cost more than the guard's own work for the call. Throws
+ * `InvalidInputError` naming the bad usage field.
+ */
+export function recordObserved(call: ObservedCall, pricer: Pricer): CallRecord {
+  const parsed = ApiUsageSchema.safeParse(call.usage);
+  if (!parsed.success) throw InvalidInputError.fromZod("reply usage", parsed.error, call.usage);
+
+  return priced({ ...call, usage: normalizeUsage(parsed.data) }, pricer);
+}
+
+type RecordFields = Omit<CallRecord, "cost" | "costSource">;
+
+/** Prices a call from the table; an unknown model is kept, flagged unpriced. */
+function priced(fields: RecordFields, pricer: Pricer): CallRecord {
+  const price = pricer.price(fields.model, fields.usage, fields.startedAt);
+  const record = shaped(fields);
   if (price.priced) {
     record.cost = price.cost;
     record.costSource = "computed";
   }
   return record;
+}
+
+/** Every record gets every field, in one order, so the hot path sees a single object shape. */
+function shaped(fields: RecordFields): { -readonly [K in keyof CallRecord]-?: CallRecord[K] } {
+  return {
+    model: fields.model,
+    usage: fields.usage,
+    latencyMs: fields.latencyMs,
+    startedAt: fields.startedAt,
+    tags: fields.tags,
+    toolUses: fields.toolUses,
+    cost: null,
+    costSource: "unpriced",
+    partial: fields.partial,
+  };
 }

@@ -4,8 +4,8 @@ import type { APIRequest } from "@anthropic-ai/sdk/core/api";
 import type { CallContext } from "../engine/context.js";
 import { isPolicyViolationError } from "../engine/errors.js";
 import type { AttemptFailedEvent, MiddlewareErrorEvent } from "../engine/events.js";
-import type { Guard, Ticket } from "../engine/guard.js";
-import type { CallInput, CallRecord, ToolUse } from "../record/record.js";
+import { beforeCheckedCall, type Guard, type Ticket } from "../engine/guard.js";
+import { recordObserved, type CallRecord, type ToolUse } from "../record/record.js";
 import { promptTokens } from "../record/usage.js";
 import type { Run } from "../run/run.js";
 import type { PromptEstimate, PromptEstimator } from "./estimate.js";
@@ -75,7 +75,7 @@ export class GuardedCall {
     }
 
     const planned = { model: this.call.model, tags: this.tags, usage };
-    this.ticket = await guard.beforeCall(this.run, planned);
+    this.ticket = await guard[beforeCheckedCall](this.run, planned);
     return request;
   }
 
@@ -173,18 +173,18 @@ export class GuardedCall {
     id?: string,
   ): Promise<CallRecord | undefined> {
     const { guard, estimator } = this.shared;
-    const input: CallInput = {
-      model: this.call.model,
-      usage,
-      latencyMs: Math.max(0, guard.clock.now() - this.startedAt),
-      startedAt: this.startedAt,
-      tags: this.tags,
-      toolUses: toolUses.map((use) => ({ name: use.name, input: use.input })),
-    };
-    if (partial) input.partial = true;
 
     try {
-      const record = await guard.afterCall(this.ticket, input);
+      const observed = {
+        model: this.call.model,
+        usage,
+        latencyMs: Math.max(0, guard.clock.now() - this.startedAt),
+        startedAt: this.startedAt,
+        tags: this.tags,
+        toolUses,
+        partial,
+      };
+      const record = await guard.afterCall(this.ticket, recordObserved(observed, guard.pricer));
       this.run.noteEstimate(this.estimate.tokens, promptTokens(record.usage));
       estimator.learn(this.run, this.key, this.call, this.estimate, record.usage, id);
       return record;

@@ -180,4 +180,36 @@ describe("options", () => {
     const paths = (error as InvalidInputError).issues.map((issue) => issue.path);
     expect(paths.sort()).toEqual(["", "cutStreams", "windDown.minOutputTokens"]);
   });
+
+  test("a reply whose usage is malformed is reported with the field and value, not recorded", async () => {
+    const server = await start({ respond: [{ content: "fine" }] });
+    const guard = new Guard({ pricer: defaultPricer });
+    const errors: Array<{ phase: string; error: unknown }> = [];
+    guard.on("middlewareError", (event) => errors.push(event));
+
+    // A proxy inside the guard's middleware that garbles one usage count.
+    const garble: Middleware = async (request, next) => {
+      const response = await next(request);
+      const body = (await response.json()) as { usage: Record<string, unknown> };
+      body.usage.input_tokens = "ten";
+      return new Response(JSON.stringify(body), response);
+    };
+    const { default: Anthropic } = await import("@anthropic-ai/sdk");
+    const client = new Anthropic({
+      baseURL: server.url,
+      apiKey: "k",
+      middleware: [guardMiddleware(guard), garble],
+    });
+
+    const run = await guard.run("agent", async (run) => {
+      await client.messages.create(ask("hi"));
+      return run;
+    });
+
+    expect(run.totals.calls).toBe(0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.phase).toBe("record");
+    expect(isInvalidInputError(errors[0]!.error)).toBe(true);
+    expect((errors[0]!.error as InvalidInputError).message).toMatch(/input_tokens.*"ten"/s);
+  });
 });
