@@ -8,6 +8,11 @@ export interface Held {
   line: BudgetLine;
   reservation: Reservation;
   spentAfter: Money;
+  /**
+   * What the budget had left once this call's reservation was made (limit minus spend minus
+   * every reservation, this one included), in money units; never below 0.
+   */
+  remainingAfter: Money;
 }
 
 /** The tightest dollar budget a call would spend from, and what it has left. */
@@ -77,7 +82,9 @@ export class Budgets {
         const { spent, reserved } = result.state;
         return { ok: false, verdict: overBudget(line, cost, spent, reserved) };
       }
-      held.push({ line, reservation: result.reservation, spentAfter: result.state.spent });
+      const { spent, reserved } = result.state;
+      const remainingAfter = Math.max(0, line.limit - spent - reserved);
+      held.push({ line, reservation: result.reservation, spentAfter: spent, remainingAfter });
     }
     return { ok: true, held };
   }

@@ -123,18 +123,16 @@ export class GuardedCall {
     });
   }
 
-  private async tap(response: Response): Promise<Response> {
+  private tap(response: Response): Response {
     const { guard, cutStreams } = this.shared;
-    const { ticket, tags, startedAt } = this;
     const meter = cutStreams
-      ? await streamMeter(guard, ticket, tags, this.call.model, startedAt)
+      ? streamMeter(guard.pricer, this.ticket, this.call.model, this.startedAt)
       : undefined;
-    const reader = new StreamUsageReader();
-    const body = tapStream(response.body!, reader, {
+    tapStream(response.body!, new StreamUsageReader(), {
       check: (r) => (cutStreams ? this.cut(r, meter) : undefined),
       finish: (r, end) => this.finishStream(r, end),
     });
-    return new Response(body, response);
+    return response;
   }
 
   /** The error to cut a stream off with: its run was stopped, or it would break its budget. */
@@ -144,6 +142,8 @@ export class GuardedCall {
     if (trip && guard.enforcing) return trip;
     if (!meter || !reader.started || this.overBudget) return undefined;
 
+    // The stream is read only once a bound of its output, which costs nothing, might not fit.
+    if (meter.allows(reader.promptUsage()!, reader.outputBound())) return undefined;
     const verdict = meter.check(reader.usage()!, this.tags.step);
     if (!verdict) return undefined;
     this.overBudget = true;

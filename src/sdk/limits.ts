@@ -1,4 +1,5 @@
-import type { BudgetHeadroom, Guard, Ticket } from "../engine/guard.js";
+import type { Held } from "../engine/budgets.js";
+import type { BudgetHeadroom, Ticket } from "../engine/guard.js";
 import { moneyToUsd, type Money } from "../money.js";
 import { stepLabel, type Verdict } from "../policies/policy.js";
 import type { Pricer } from "../pricing/types.js";
@@ -27,12 +28,22 @@ export class StreamBudget {
     private readonly reserved: Money,
   ) {}
 
+  /**
+   * True when a reply with this prompt (`message_start`'s usage) and this many output tokens fits
+   * the allowance, or cannot be metered. Two multiplications once the prompt is priced, so a
+   * stream can ask it with a bound of its output before counting that output exactly.
+   */
+  allows(prompt: Readonly<Record<string, unknown>>, outputTokens: number): boolean {
+    if (this.unpriced || (this.base === undefined && !this.price(prompt))) return true;
+    return this.cost(outputTokens) <= this.allowance;
+  }
+
   /** A stop verdict when the usage so far costs more than the allowance; undefined otherwise. */
   check(raw: Record<string, unknown>, step: string | undefined): Verdict | undefined {
     if (this.unpriced || (this.base === undefined && !this.price(raw))) return undefined;
 
     const output = typeof raw.output_tokens === "number" ? raw.output_tokens : 0;
-    const cost = (this.base as Money) + output * this.perToken;
+    const cost = this.cost(output);
     if (cost <= this.allowance) return undefined;
 
     const usd = (m: Money) => `$${moneyToUsd(m).toFixed(4)}`;
@@ -51,7 +62,11 @@ export class StreamBudget {
     };
   }
 
-  private price(raw: Record<string, unknown>): boolean {
+  private cost(outputTokens: number): Money {
+    return (this.base as Money) + outputTokens * this.perToken;
+  }
+
+  private price(raw: Readonly<Record<string, unknown>>): boolean {
     // An unreadable usage or an unpriced model cannot be metered: the stream then runs uncut.
     const parsed = ApiUsageSchema.safeParse(raw);
     if (!parsed.success) return !(this.unpriced = true);
@@ -70,19 +85,30 @@ export class StreamBudget {
 
 /**
  * A meter for a stream that holds a dollar reservation; undefined when no budget holds one. Its
- * allowance is the call's reservation plus what its tightest budget has left now.
+ * allowance is the call's reservation plus what its tightest budget had left once the call was
+ * admitted: the figures the reservation returned, so no store is asked again as the stream opens.
  */
-export async function streamMeter(
-  guard: Guard,
+export function streamMeter(
+  pricer: Pricer,
   ticket: Ticket,
-  tags: Record<string, string>,
   model: string,
   at: number,
-): Promise<StreamBudget | undefined> {
+): StreamBudget | undefined {
   const reserved = ticket.projected;
-  if (ticket.held.length === 0 || reserved === null) return undefined;
+  if (reserved === null) return undefined;
 
-  const budget = await guard.remainingBudget(ticket.run, tags);
-  if (!budget) return undefined;
-  return new StreamBudget(guard.pricer, model, at, budget.remaining + reserved, budget, reserved);
+  let tightest: Held | undefined;
+  for (const held of ticket.held) {
+    if (!tightest || held.remainingAfter < tightest.remainingAfter) tightest = held;
+  }
+  if (!tightest) return undefined;
+
+  const { line, remainingAfter } = tightest;
+  const budget = {
+    remaining: remainingAfter,
+    limit: line.limit,
+    policy: line.policy,
+    label: line.label,
+  };
+  return new StreamBudget(pricer, model, at, remainingAfter + reserved, budget, reserved);
 }

@@ -23,14 +23,10 @@ interface OpenTool {
  * (`cache_creation`) only comes in `message_start` and is kept from there.
  */
 export class StreamUsageReader {
-  /** The message id from `message_start`. */
-  id: string | undefined;
-  /** True once `message_stop` has arrived: the reply is complete. */
-  stopped = false;
-  /** The message of an SSE `error` event, when the API sent one mid-stream. */
-  error: string | undefined;
-  /** Why reading the events failed, if it did; the bytes still pass through to the client. */
-  readFailure: unknown;
+  private messageId: string | undefined;
+  private sawStop = false;
+  private streamError: string | undefined;
+  private failure: unknown;
 
   private start: RawUsage | undefined;
   private last: RawUsage | undefined;
@@ -38,42 +34,72 @@ export class StreamUsageReader {
   private readonly tools = new Map<number, OpenTool>();
   private readonly decoder = new TextDecoder();
   private buffer = "";
+  /**
+   * Bytes that came after `message_start`, not read yet. They are read when something asks what
+   * they hold, usually once when the stream ends: reading each chunk as it passed cost more than
+   * the rest of the guard's work for the call.
+   */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
 
   /** True once `message_start` has arrived: the API has taken the prompt. */
   get started(): boolean {
     return this.start !== undefined;
   }
 
-  /** Feeds the next bytes of the body; complete events are read at once. Never throws. */
-  push(bytes: Uint8Array): void {
-    if (this.readFailure !== undefined) return;
+  /** The message id from `message_start`. */
+  get id(): string | undefined {
+    return this.messageId;
+  }
 
-    try {
-      this.buffer += this.decoder.decode(bytes, { stream: true });
-      let end = nextBoundary(this.buffer);
-      while (end !== undefined) {
-        this.readEvent(this.buffer.slice(0, end.at));
-        this.buffer = this.buffer.slice(end.at + end.length);
-        end = nextBoundary(this.buffer);
-      }
-    } catch (error) {
-      // A reply the reader cannot follow is reported, never thrown into the agent's stream.
-      this.readFailure = error;
-      this.buffer = "";
-    }
+  /** True once `message_stop` has arrived: the reply is complete. */
+  get stopped(): boolean {
+    this.catchUp();
+    return this.sawStop;
+  }
+
+  /** The message of an SSE `error` event, when the API sent one mid-stream. */
+  get error(): string | undefined {
+    this.catchUp();
+    return this.streamError;
+  }
+
+  /** Why reading the events failed, if it did; the bytes still pass through to the client. */
+  get readFailure(): unknown {
+    this.catchUp();
+    return this.failure;
+  }
+
+  /** Feeds the next bytes of the body. Never throws. */
+  push(bytes: Uint8Array): void {
+    if (this.failure !== undefined) return;
+
+    // Until message_start, events are read as they come: a stream is metered from it.
+    if (this.start === undefined) return this.read(bytes);
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.byteLength;
   }
 
   /** The body ended: reads a last event not followed by a blank line. Never throws. */
   end(): void {
-    if (this.readFailure !== undefined) return;
+    this.catchUp();
+    if (this.failure !== undefined) return;
 
     try {
       this.buffer += this.decoder.decode();
       if (this.buffer.trim() !== "") this.readEvent(this.buffer);
     } catch (error) {
-      this.readFailure = error;
+      this.failure = error;
     }
     this.buffer = "";
+  }
+
+  /**
+   * The `usage` of `message_start`, as the API sent it (not a copy): the prompt side of the
+   * reply. Undefined before `message_start`.
+   */
+  promptUsage(): Readonly<RawUsage> | undefined {
+    return this.start;
   }
 
   /**
@@ -82,6 +108,7 @@ export class StreamUsageReader {
    * `message_start` reports). Undefined before `message_start`.
    */
   usage(): RawUsage | undefined {
+    this.catchUp();
     if (!this.start) return undefined;
     const usage: RawUsage = { ...this.start };
 
@@ -98,12 +125,50 @@ export class StreamUsageReader {
 
   /** Output tokens counted off the stream so far (an estimate until the final delta). */
   outputSoFar(): number {
+    this.catchUp();
     return Math.ceil(this.outputChars / CHARS_PER_TOKEN);
+  }
+
+  /**
+   * At least as many output tokens as `outputSoFar()` would count, without reading what is
+   * pending: as if every byte not read yet were text. Costs nothing, so it can be asked per chunk.
+   */
+  outputBound(): number {
+    return Math.ceil((this.outputChars + this.pendingBytes) / CHARS_PER_TOKEN);
   }
 
   /** The tool calls the reply has asked for so far, with inputs parsed where complete. */
   toolUses(): ToolUse[] {
+    this.catchUp();
     return [...this.tools.values()].map((tool) => ({ name: tool.name, input: parseInput(tool) }));
+  }
+
+  /** Reads the bytes pending, in the order they came. */
+  private catchUp(): void {
+    if (this.pending.length === 0) return;
+    const chunks = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const chunk of chunks) this.read(chunk);
+  }
+
+  /** Reads the complete events in these bytes at once. Never throws. */
+  private read(bytes: Uint8Array): void {
+    if (this.failure !== undefined) return;
+
+    try {
+      this.buffer += this.decoder.decode(bytes, { stream: true });
+      let end = nextBoundary(this.buffer);
+      while (end !== undefined) {
+        this.readEvent(this.buffer.slice(0, end.at));
+        this.buffer = this.buffer.slice(end.at + end.length);
+        end = nextBoundary(this.buffer);
+      }
+    } catch (error) {
+      // A reply the reader cannot follow is reported, never thrown into the agent's stream.
+      this.failure = error;
+      this.buffer = "";
+    }
   }
 
   private readEvent(text: string): void {
@@ -115,7 +180,7 @@ export class StreamUsageReader {
     }
     if (data === "" || name === "ping") return;
     if (name === "message_stop") {
-      this.stopped = true;
+      this.sawStop = true;
       return;
     }
 
@@ -134,7 +199,7 @@ export class StreamUsageReader {
     const event = JSON.parse(data) as Record<string, any>;
     switch (name || event.type) {
       case "message_start":
-        this.id = event.message?.id;
+        this.messageId = event.message?.id;
         this.start = { ...event.message?.usage };
         break;
       case "content_block_start":
@@ -147,10 +212,10 @@ export class StreamUsageReader {
         if (event.usage) this.last = event.usage;
         break;
       case "message_stop":
-        this.stopped = true;
+        this.sawStop = true;
         break;
       case "error":
-        this.error = String(event.error?.message ?? "stream error");
+        this.streamError = String(event.error?.message ?? "stream error");
         break;
     }
   }

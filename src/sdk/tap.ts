@@ -1,3 +1,9 @@
+import type {
+  ReadableStreamReadResult,
+  ReadableWritablePair,
+  StreamPipeOptions,
+} from "node:stream/web";
+
 import type { StreamUsageReader } from "./stream.js";
 
 /** How a tapped stream ended. */
@@ -17,18 +23,21 @@ export interface TapHandlers {
   finish(reader: StreamUsageReader, end: StreamEnd): Promise<void>;
 }
 
+type Chunk = ReadableStreamReadResult<Uint8Array>;
+type Body = ReadableStream<Uint8Array>;
+
 /**
- * Passes a response body through unchanged while reading its SSE events, so usage is read in the
- * same pass as the client reads the reply (no second copy of the body is buffered). Cutting off
- * cancels the upstream body, which closes the connection so the API stops generating, and fails
- * the client's read with the cut's error.
+ * Reads a response body's SSE events as the client reads the body, from the chunks the client
+ * reads: nothing is copied or read twice. The body stays the same object. Its readers are
+ * observed in place: the async iterator the SDK reads streams through, and `getReader()`, which
+ * the rest of the platform reads through (`response.text()`, `Readable.fromWeb`); `tee`,
+ * `pipeTo` and `pipeThrough` go through an observed reader too. (A second web stream around the
+ * body would cost more per chunk than the guard's whole check of the call.)
+ *
+ * Cutting off cancels the body, which closes the connection so the API stops generating, and
+ * fails the client's read with the cut's error.
  */
-export function tapStream(
-  body: ReadableStream<Uint8Array>,
-  reader: StreamUsageReader,
-  handlers: TapHandlers,
-): ReadableStream<Uint8Array> {
-  const source = body.getReader();
+export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHandlers): void {
   let ended = false;
   const finish = async (end: StreamEnd) => {
     if (ended) return;
@@ -36,37 +45,101 @@ export function tapStream(
     await handlers.finish(reader, end).catch(() => undefined);
   };
 
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let chunk: Awaited<ReturnType<typeof source.read>>;
-      try {
-        chunk = await source.read();
-      } catch (error) {
-        await finish({ kind: "failed", error });
-        return controller.error(error);
-      }
+  // What every read of the body goes through; `cancel` stops the body at its source.
+  const observe = (read: Promise<Chunk>, cancel: (reason: unknown) => Promise<unknown>) =>
+    read.then(
+      async (chunk): Promise<Chunk> => {
+        if (ended) return chunk;
+        if (chunk.done) {
+          reader.end();
+          await finish({ kind: "complete" });
+          return chunk;
+        }
 
-      if (chunk.done) {
-        reader.end();
-        await finish({ kind: "complete" });
-        return controller.close();
-      }
-
-      reader.push(chunk.value);
-      const cut = safely(() => handlers.check(reader));
-      if (cut) {
-        source.cancel(cut).catch(() => undefined);
+        reader.push(chunk.value);
+        const cut = safely(() => handlers.check(reader));
+        if (!cut) return chunk;
+        cancel(cut).catch(() => undefined);
         await finish({ kind: "cut", error: cut });
-        return controller.error(cut);
-      }
-      controller.enqueue(chunk.value);
-    },
+        throw cut;
+      },
+      async (error: unknown) => {
+        await finish({ kind: "failed", error });
+        throw error;
+      },
+    );
+  const cancelled = async (reason: unknown) => finish({ kind: "cancelled", error: reason });
 
-    async cancel(reason) {
-      await source.cancel(reason).catch(() => undefined);
-      await finish({ kind: "cancelled", error: reason });
-    },
+  // The methods as they are now, which may be another guard's: each guard observes in turn.
+  const iterate = body[Symbol.asyncIterator] as (options?: unknown) => AsyncIterator<Uint8Array>;
+  const getReader = body.getReader as (options?: unknown) => ReadableStreamDefaultReader;
+
+  const observedIterator = (options?: unknown) => {
+    const iterator = iterate.call(body, options);
+    const next = iterator.next.bind(iterator);
+    const stop = iterator.return?.bind(iterator);
+    const cancel = async (reason: unknown) => stop?.(reason);
+
+    return patch(iterator, {
+      next: () => observe(next() as Promise<Chunk>, cancel),
+      return: async (value?: unknown) => {
+        const result = await stop?.(value);
+        await cancelled(value);
+        return result ?? { done: true, value: undefined };
+      },
+    });
+  };
+
+  const observedReader = (options?: unknown) => {
+    const target = getReader.call(body, options);
+    const read = target.read.bind(target);
+    const cancel = target.cancel.bind(target);
+
+    return patch(target, {
+      read: () => observe(read() as Promise<Chunk>, cancel),
+      cancel: async (reason?: unknown) => {
+        await cancel(reason);
+        await cancelled(reason);
+      },
+    });
+  };
+
+  // Piping and teeing read the body from inside the platform: they read a stream fed by an
+  // observed reader instead.
+  const fed = (): Body => {
+    const source = observedReader();
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const chunk = await source.read();
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      },
+      cancel: (reason) => source.cancel(reason),
+    });
+  };
+
+  patch(body, {
+    [Symbol.asyncIterator]: observedIterator,
+    values: observedIterator,
+    getReader: observedReader,
+    tee: () => fed().tee(),
+    pipeTo: (destination: WritableStream<Uint8Array>, options?: StreamPipeOptions) =>
+      fed().pipeTo(destination, options),
+    pipeThrough: <T>(pair: ReadableWritablePair<T, Uint8Array>, options?: StreamPipeOptions) =>
+      fed().pipeThrough(pair, options),
   });
+}
+
+/** Replaces methods on one object; configurable, so another guard can wrap them again. */
+function patch<T extends object>(target: T, methods: Record<PropertyKey, unknown>): T {
+  for (const key of Reflect.ownKeys(methods)) {
+    Object.defineProperty(target, key, {
+      configurable: true,
+      writable: true,
+      value: methods[key as keyof typeof methods],
+    });
+  }
+  return target;
 }
 
 function safely<T>(fn: () => T): T | undefined {
