@@ -31,6 +31,15 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    return this.reserveNow(request);
+  }
+
+  async settle(reservation: Reservation, actual: Money): Promise<BudgetState> {
+    return this.settleNow(reservation, actual);
+  }
+
+  /** `reserve`, answered at once: the engine's hot path skips a turn of the promise queue. */
+  reserveNow(request: ReserveRequest): ReserveResult {
     const entry = this.entry(request.key, request.windowEndsAt);
     const state = this.state(entry);
 
@@ -43,7 +52,8 @@ export class MemoryBudgetStore implements BudgetStore {
     return { ok: true, reservation, state: this.state(entry) };
   }
 
-  async settle(reservation: Reservation, actual: Money): Promise<BudgetState> {
+  /** `settle`, answered at once. */
+  settleNow(reservation: Reservation, actual: Money): BudgetState {
     const entry = this.entry(reservation.key);
     entry.reserved.delete(reservation.id);
     entry.spent += actual;

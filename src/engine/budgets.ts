@@ -1,5 +1,5 @@
 import type { MemoryBudgetStore } from "../budget/memory.js";
-import type { BudgetState, BudgetStore, Reservation } from "../budget/store.js";
+import type { BudgetState, BudgetStore, Reservation, ReserveRequest } from "../budget/store.js";
 import { moneyToUsd, type Money } from "../money.js";
 import type { BudgetLine, Verdict } from "../policies/policy.js";
 
@@ -71,7 +71,8 @@ export class Budgets {
 
       let result;
       try {
-        result = await this.storeFor(line).reserve(request);
+        const answer = this.reserve(line, request);
+        result = answer instanceof Promise ? await answer : answer;
       } catch (error) {
         await this.releaseAll(held);
         throw error;
@@ -98,7 +99,8 @@ export class Budgets {
 
     for (const h of held) {
       const cost = actual ?? h.reservation.amount;
-      const state = await this.storeFor(h.line).settle(h.reservation, cost);
+      const answer = this.settle(h, cost);
+      const state = answer instanceof Promise ? await answer : answer;
       h.spentAfter = state.spent;
 
       const threshold = warnAt === undefined ? undefined : h.line.limit * warnAt;
@@ -107,6 +109,20 @@ export class Budgets {
       }
     }
     return crossed;
+  }
+
+  // The engine's own memory store answers at once; awaiting it would only cost turns of the
+  // promise queue on every call. A store the user configured is always asked through its API.
+  private reserve(line: BudgetLine, request: ReserveRequest) {
+    const store = this.storeFor(line);
+    return store === this.local ? this.local.reserveNow(request) : store.reserve(request);
+  }
+
+  private settle(held: Held, cost: Money) {
+    const store = this.storeFor(held.line);
+    return store === this.local
+      ? this.local.settleNow(held.reservation, cost)
+      : store.settle(held.reservation, cost);
   }
 
   /** Lets go of reservations whose call failed or was never sent. Never throws. */

@@ -45,28 +45,24 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
     await handlers.finish(reader, end).catch(() => undefined);
   };
 
-  // What every read of the body goes through; `cancel` stops the body at its source.
+  // What every read of the body goes through; `cancel` stops the body at its source. A chunk
+  // passes straight on: only the end and a cut wait for `finish`.
   const observe = (read: Promise<Chunk>, cancel: (reason: unknown) => Promise<unknown>) =>
     read.then(
-      async (chunk): Promise<Chunk> => {
+      (chunk): Chunk | Promise<Chunk> => {
         if (ended) return chunk;
         if (chunk.done) {
           reader.end();
-          await finish({ kind: "complete" });
-          return chunk;
+          return finish({ kind: "complete" }).then(() => chunk);
         }
 
         reader.push(chunk.value);
         const cut = safely(() => handlers.check(reader));
         if (!cut) return chunk;
         cancel(cut).catch(() => undefined);
-        await finish({ kind: "cut", error: cut });
-        throw cut;
+        return finish({ kind: "cut", error: cut }).then(() => Promise.reject(cut));
       },
-      async (error: unknown) => {
-        await finish({ kind: "failed", error });
-        throw error;
-      },
+      (error: unknown) => finish({ kind: "failed", error }).then(() => Promise.reject(error)),
     );
   const cancelled = async (reason: unknown) => finish({ kind: "cancelled", error: reason });
 
