@@ -3,9 +3,10 @@
 // streamed. The guard runs the default policy plus a dollar budget, so every call is estimated,
 // checked, reserved, recorded and settled. The server runs in a child process, so its own work
 // does not share the client's thread; `added` is the median of per-call differences, each guarded
-// call paired with the unguarded call just before it, which cancels most of the machine's noise.
+// call paired with the unguarded call of the same round, which cancels most of the machine's
+// noise, with a 95% confidence interval: an interval that excludes 0 is a measured cost.
 //
-//   npm run bench -- middleware      (after a build; or see docs/integration.md)
+//   npm run bench -- middleware      (builds first)
 import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
 
@@ -80,36 +81,55 @@ async function streamed(client: Anthropic): Promise<void> {
 }
 
 /**
- * Per-call times in ms for `with` and `without`. Calls alternate one by one, so a busy moment on
- * the machine falls on both sides alike.
+ * Per-call times in ms for each client. Calls go one by one, each round in a new random order:
+ * a busy moment on the machine falls on every client alike, and no client gains from its place
+ * in the round (the call after another is often a little faster).
  */
 async function measure(call: (client: Anthropic) => Promise<void>) {
-  const times = {
-    without: [] as number[],
-    empty: [] as number[],
-    with: [] as number[],
-    added: [] as number[],
-    chain: [] as number[],
-  };
-  const timed = async (client: Anthropic, into: number[]) => {
-    const start = performance.now();
-    await call(client);
-    into.push(performance.now() - start);
-  };
+  const clients = { without: plain, empty: passThrough, with: guarded };
+  const times = { without: [] as number[], empty: [] as number[], with: [] as number[] };
+  const names = Object.keys(clients) as (keyof typeof clients)[];
 
   await guard.run("bench", async () => {
     for (let i = 0; i < WARMUP; i++) {
       await Promise.all([call(plain), call(passThrough), call(guarded)]);
     }
     for (let i = 0; i < CALLS; i++) {
-      await timed(plain, times.without);
-      await timed(passThrough, times.empty);
-      await timed(guarded, times.with);
-      times.added.push(times.with[i]! - times.without[i]!);
-      times.chain.push(times.empty[i]! - times.without[i]!);
+      for (const name of shuffled(names)) {
+        const start = performance.now();
+        await call(clients[name]);
+        times[name].push(performance.now() - start);
+      }
     }
   });
-  return times;
+  const paired = (a: number[], b: number[]) => a.map((value, i) => value - b[i]!);
+  return {
+    ...times,
+    added: paired(times.with, times.without),
+    chain: paired(times.empty, times.without),
+  };
+}
+
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * A 95% confidence interval of the median, from order statistics (no assumption about the
+ * distribution): an interval that excludes 0 means the difference was measured.
+ */
+function medianInterval(values: number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const low = Math.max(0, Math.floor(n / 2 - half));
+  const high = Math.min(n - 1, Math.ceil(n / 2 + half));
+  return [sorted[low]!, sorted[high]!];
 }
 
 function quantile(values: number[], q: number): number {
@@ -121,26 +141,22 @@ function quantile(values: number[], q: number): number {
 }
 
 const ms = (value: number) => `${value.toFixed(3)} ms`.padStart(11);
-const row = (label: string, median: number, p95: number) =>
-  console.log(`${label.padEnd(24)}${ms(median)}${ms(p95)}`);
+const row = (label: string, ...values: number[]) =>
+  console.log(`${label.padEnd(24)}${values.map(ms).join("")}`);
 
 console.log(`${CALLS} calls each, ~2,000-token prompt, loopback server, Node ${process.version}`);
-console.log(`${"".padEnd(24)}${"median".padStart(11)}${"p95".padStart(11)}`);
+const heads = `${"median".padStart(11)}${"p95".padStart(11)}   95% CI of the median`;
+console.log(`${"".padEnd(24)}${heads}`);
 for (const [name, call] of [
   ["json", json],
   ["stream", streamed],
 ] as const) {
   const { without, empty, with: guardedTimes, added, chain } = await measure(call);
   const q = (values: number[]) => [quantile(values, 0.5), quantile(values, 0.95)] as const;
-  const [m0, p0] = q(without);
-  const [me, pe] = q(empty);
-  const [m1, p1] = q(guardedTimes);
-  row(`${name} no middleware`, m0, p0);
-  row(`${name} pass-through`, me, pe);
-  row(`${name} agenttrace`, m1, p1);
-  row(`${name} agenttrace added`, m1 - m0, p1 - p0);
-  row(`  of which the SDK chain`, me - m0, pe - p0);
-  row(`${name} added, paired`, quantile(added, 0.5), quantile(added, 0.95));
-  row(`  SDK chain, paired`, quantile(chain, 0.5), quantile(chain, 0.95));
+  row(`${name} no middleware`, ...q(without));
+  row(`${name} pass-through`, ...q(empty));
+  row(`${name} agenttrace`, ...q(guardedTimes));
+  row(`${name} added, paired`, ...q(added), ...medianInterval(added));
+  row(`  SDK chain, paired`, ...q(chain), ...medianInterval(chain));
 }
 await server.close();
