@@ -46,8 +46,13 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
   };
 
   // What every read of the body goes through; `cancel` stops the body at its source. A chunk
-  // passes straight on: only the end and a cut wait for `finish`.
-  const observe = (read: Promise<Chunk>, cancel: (reason: unknown) => Promise<unknown>) =>
+  // passes straight on: only the end and a cut wait for `finish`. A read refused because its
+  // reader had let go of the body (`detached`) says nothing about the body, which reads on.
+  const observe = (
+    read: Promise<Chunk>,
+    cancel: (reason: unknown) => Promise<unknown>,
+    detached: () => boolean = () => false,
+  ) =>
     read.then(
       (chunk): Chunk | Promise<Chunk> => {
         if (ended) return chunk;
@@ -62,25 +67,43 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
         cancel(cut).catch(() => undefined);
         return finish({ kind: "cut", error: cut }).then(() => Promise.reject(cut));
       },
-      (error: unknown) => finish({ kind: "failed", error }).then(() => Promise.reject(error)),
+      (error: unknown) => {
+        if (detached()) return Promise.reject(error);
+        return finish({ kind: "failed", error }).then(() => Promise.reject(error));
+      },
     );
-  const cancelled = async (reason: unknown) => finish({ kind: "cancelled", error: reason });
+
+  // The consumer stopped reading: the body is done with, even when stopping it fails because it
+  // had already failed (the error is the consumer's to see).
+  const stopped = async <T>(stop: () => Promise<T> | undefined, reason: unknown) => {
+    try {
+      return await stop();
+    } finally {
+      await finish({ kind: "cancelled", error: reason });
+    }
+  };
 
   // The methods as they are now, which may be another guard's: each guard observes in turn.
   const iterate = body[Symbol.asyncIterator] as (options?: unknown) => AsyncIterator<Uint8Array>;
   const getReader = body.getReader as (options?: unknown) => ReadableStreamDefaultReader;
+  const cancelBody = body.cancel as (reason?: unknown) => Promise<void>;
 
-  const observedIterator = (options?: unknown) => {
+  const observedIterator = (options?: { preventCancel?: boolean }) => {
     const iterator = iterate.call(body, options);
     const next = iterator.next.bind(iterator);
     const stop = iterator.return?.bind(iterator);
-    const cancel = async (reason: unknown) => stop?.(reason);
+    // With `preventCancel` the iterator lets go of the body without cancelling it: a cut cancels
+    // the body itself, and a consumer that stops may read the rest through another reader.
+    const keepsBody = options?.preventCancel === true;
+    const cut = async (reason: unknown) => {
+      await stop?.(reason);
+      if (keepsBody) await cancelBody.call(body, reason);
+    };
 
     return patch(iterator, {
-      next: () => observe(next() as Promise<Chunk>, cancel),
+      next: () => observe(next() as Promise<Chunk>, cut),
       return: async (value?: unknown) => {
-        const result = await stop?.(value);
-        await cancelled(value);
+        const result = keepsBody ? await stop?.(value) : await stopped(() => stop?.(value), value);
         return result ?? { done: true, value: undefined };
       },
     });
@@ -90,12 +113,15 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
     const target = getReader.call(body, options);
     const read = target.read.bind(target);
     const cancel = target.cancel.bind(target);
+    const releaseLock = target.releaseLock.bind(target);
+    let released = false;
 
     return patch(target, {
-      read: () => observe(read() as Promise<Chunk>, cancel),
-      cancel: async (reason?: unknown) => {
-        await cancel(reason);
-        await cancelled(reason);
+      read: () => observe(read() as Promise<Chunk>, cancel, () => released),
+      cancel: (reason?: unknown) => stopped(() => cancel(reason), reason),
+      releaseLock: () => {
+        released = true;
+        releaseLock();
       },
     });
   };
@@ -115,6 +141,12 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
   };
 
   patch(body, {
+    // Cancelling the body itself (to throw a reply away) ends it too; a body some reader holds
+    // refuses to be cancelled, and reads on.
+    cancel: (reason?: unknown) =>
+      body.locked
+        ? cancelBody.call(body, reason)
+        : stopped(() => cancelBody.call(body, reason), reason),
     [Symbol.asyncIterator]: observedIterator,
     values: observedIterator,
     getReader: observedReader,

@@ -9,7 +9,7 @@ import { isBudgetExceededError } from "../../src/engine/errors.js";
 import { Guard } from "../../src/engine/guard.js";
 import { defaultPricer } from "../../src/pricing/index.js";
 import { guardMiddleware } from "../../src/sdk/index.js";
-import { useMockServer } from "../testing/helpers.js";
+import { responseEnded, useMockServer } from "../testing/helpers.js";
 import { harness, MODEL, words } from "./helpers.js";
 
 const start = useMockServer();
@@ -84,6 +84,123 @@ describe("a stream read as a raw response", () => {
       .catch((e: unknown) => e);
 
     expect(isBudgetExceededError(error)).toBe(true);
+  });
+});
+
+// Cases an adversarial review found; each pins the fix. One reservation fits this budget and two
+// do not, so a reservation left behind shows as the run's next call being refused.
+describe("a stream the consumer lets go of", () => {
+  const TIGHT = { maxCostUsd: 0.002 };
+  const LONG = "x".repeat(4_000);
+
+  async function secondCall(client: Anthropic): Promise<void> {
+    const stream = await client.messages.create(ask());
+    for await (const _event of stream);
+  }
+
+  test("a body that failed, then cancelled, is recorded partial and frees its budget", async () => {
+    const server = await start({ respond: [{ content: LONG }, { content: "ok" }] });
+    const { guard, client } = harness(server, TIGHT);
+
+    const run = await guard.run("agent", async (run) => {
+      const abort = new AbortController();
+      const response = await client.messages.create(ask(), { signal: abort.signal }).asResponse();
+      const reader = response.body!.getReader();
+      await reader.read();
+      await reader.read();
+      abort.abort();
+      await reader.closed.catch(() => undefined);
+      await reader.cancel().catch(() => undefined);
+      await secondCall(client);
+      return run;
+    });
+
+    expect(run.totals.calls).toBe(2);
+    expect(run.records()[0]!.partial).toBe(true);
+  });
+
+  test("cancelling the body itself records what was spent", async () => {
+    const server = await start({ respond: [{ content: LONG }, { content: "ok" }] });
+    const { guard, client } = harness(server, TIGHT);
+
+    const run = await guard.run("agent", async (run) => {
+      const response = await client.messages.create(ask()).asResponse();
+      const reader = response.body!.getReader();
+      await reader.read();
+      await reader.read();
+      reader.releaseLock();
+      await response.body!.cancel();
+      await secondCall(client);
+      return run;
+    });
+
+    expect(run.totals.calls).toBe(2);
+    expect(run.records()[0]!.partial).toBe(true);
+  });
+
+  test("a body cancelled unread records nothing and frees its budget", async () => {
+    const server = await start({ respond: [{ content: LONG }, { content: "ok" }] });
+    const { guard, client, events } = harness(server, TIGHT);
+
+    const run = await guard.run("agent", async (run) => {
+      const response = await client.messages.create(ask()).asResponse();
+      await response.body!.cancel();
+      await secondCall(client);
+      return run;
+    });
+
+    expect(run.totals.calls).toBe(1);
+    expect(events.attemptFailed).toHaveLength(1);
+  });
+
+  test("a read refused on a released reader does not end the stream's record", async () => {
+    const server = await start({ respond: [{ content: LONG, outputTokens: 1000 }] });
+    const { guard, client } = harness(server);
+
+    const run = await guard.run("agent", async (run) => {
+      const response = await client.messages.create(ask()).asResponse();
+      const first = response.body!.getReader();
+      await first.read();
+      first.releaseLock();
+      await first.read().catch(() => undefined);
+      const reader = response.body!.getReader();
+      for (let c = await reader.read(); !c.done; c = await reader.read());
+      return run;
+    });
+
+    expect(run.records()[0]).toMatchObject({ partial: false, usage: { outputTokens: 1000 } });
+  });
+
+  test("values({ preventCancel }) and a break: the rest, read on, is recorded whole", async () => {
+    const server = await start({ respond: [{ content: LONG, outputTokens: 1000 }] });
+    const { guard, client } = harness(server);
+
+    const run = await guard.run("agent", async (run) => {
+      const body = (await client.messages.create(ask()).asResponse()).body!;
+      let seen = 0;
+      for await (const _chunk of body.values({ preventCancel: true })) if (++seen === 2) break;
+      const reader = body.getReader();
+      for (let c = await reader.read(); !c.done; c = await reader.read());
+      return run;
+    });
+
+    expect(run.totals.calls).toBe(1);
+    expect(run.records()[0]).toMatchObject({ partial: false, usage: { outputTokens: 1000 } });
+  });
+
+  test("a cut read through values({ preventCancel }) still closes the connection", async () => {
+    const server = await start({ respond: [{ content: "x".repeat(1_600) }] });
+    const { guard, client } = harness(server, { maxCostUsd: 0.00033 });
+
+    const error = await guard
+      .run("agent", async () => {
+        const body = (await client.messages.create(ask(20)).asResponse()).body!;
+        for await (const _chunk of body.values({ preventCancel: true }));
+      })
+      .catch((e: unknown) => e);
+
+    expect(isBudgetExceededError(error)).toBe(true);
+    expect((await responseEnded(server, 0)).outcome).toBe("aborted");
   });
 });
 
