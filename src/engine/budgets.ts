@@ -30,7 +30,7 @@ type Reserved = { ok: true; held: Held[] } | { ok: false; verdict: Verdict };
 
 /**
  * The engine's budget book. A run lives in one process, so its own budgets (per run, per step)
- * and its once-per-run warnings are kept in memory here and dropped when the run ends; only
+ * and their warning claims are kept in memory here and dropped when the run ends; only
  * shared budgets go to the configured store (Redis, say), where many processes meet.
  */
 export class Budgets {
@@ -152,7 +152,7 @@ export class Budgets {
     return tightest;
   }
 
-  /** Drops what a finished run kept in memory: its budgets and its warning claims. */
+  /** Drops what a finished run kept in memory: its budgets and their warning claims. */
   forgetRun(runId: string): void {
     this.local.forget(`run:${runId}`);
   }

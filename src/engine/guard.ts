@@ -219,7 +219,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
     }
 
     for (const verdict of verdicts) {
-      if (verdict?.action === "warn") await this.warn(run, plan.call, step, verdict);
+      if (verdict?.action === "warn") this.warn(run, state, plan.call, step, verdict);
     }
     return { run, step, call: plan.call, projected: plan.cost, held: reserved.held };
   }
@@ -252,7 +252,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
     for (const policy of this.policies) {
       const verdict = policy.after?.({ run, record, step, call });
       if (verdict?.action === "stop") this.trip(run, state, verdict, "after_call", call, step);
-      else if (verdict) await this.warn(run, call, step, verdict);
+      else if (verdict) this.warn(run, state, call, step, verdict);
     }
     return record;
   }
@@ -347,9 +347,17 @@ export class Guard extends SafeEmitter<GuardEvents> {
     return error;
   }
 
-  private async warn(run: Run, call: number, step: string | undefined, verdict: Verdict) {
+  /** A policy's warning, once per run: the run's own state remembers which were given. */
+  private warn(
+    run: Run,
+    state: RunState,
+    call: number,
+    step: string | undefined,
+    verdict: Verdict,
+  ): void {
     const key = verdict.warnKey ?? verdict.policy;
-    if (!(await this.budgets.local.claimOnce(`run:${run.id}`, `warn:${key}`))) return;
+    if (state.warned.has(key)) return;
+    state.warned.add(key);
 
     this.emit("warning", { run, warning: verdictWarning(verdict, call, step) });
   }

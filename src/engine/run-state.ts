@@ -5,6 +5,8 @@ export class RunState {
   inFlight = 0;
   trip: PolicyViolationError | undefined;
   readonly abort = new AbortController();
+  /** The policy warnings already given in this run, by key. */
+  readonly warned = new Set<string>();
   private readonly byStep = new Map<string, number>();
 
   inFlightIn(step: string | undefined): number {
