@@ -1,6 +1,6 @@
 import type { MemoryBudgetStore } from "../budget/memory.js";
 import type { BudgetState, BudgetStore, Reservation, ReserveRequest } from "../budget/store.js";
-import { moneyToUsd, type Money } from "../money.js";
+import { formatUsd, moneyToUsd, type Money } from "../money.js";
 import type { BudgetLine, Verdict } from "../policies/policy.js";
 
 /** A budget a call holds a reservation on, and after settling, where its spend stands. */
@@ -159,7 +159,7 @@ export class Budgets {
 }
 
 function overBudget(line: BudgetLine, cost: Money, spent: Money, reserved: Money): Verdict {
-  const usd = (m: Money) => `$${moneyToUsd(m).toFixed(4)}`;
+  const usd = (m: Money) => `$${formatUsd(m)}`;
   const observed = spent + reserved + cost;
 
   return {

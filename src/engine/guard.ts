@@ -297,9 +297,10 @@ export class Guard extends SafeEmitter<GuardEvents> {
   }
 
   private plan(run: Run, state: RunState, planned: Checked, step?: string): CallPlan {
+    const now = this.clock.now();
     const price =
       planned.cost === undefined
-        ? this.pricer.price(planned.model, planned.usage, this.clock.now())
+        ? this.pricer.price(planned.model, planned.usage, now)
         : ({ priced: true, cost: planned.cost } as const);
     const stepCalls = step === undefined ? 0 : (run.byTag("step").get(step)?.calls ?? 0);
 
@@ -312,7 +313,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
       cost: price.priced ? price.cost : null,
       call: run.totals.calls + state.inFlight + 1,
       stepCall: stepCalls + state.inFlightIn(step) + 1,
-      now: this.clock.now(),
+      now,
     };
   }
 

@@ -20,6 +20,7 @@ export interface BudgetOptions {
  */
 export function budgetPolicy(options: BudgetOptions): Policy {
   const shared = (options.sharedBudgets ?? []).map(defineSharedBudget);
+  const runLimit = options.maxCostUsd === undefined ? undefined : usdToMoney(options.maxCostUsd);
 
   return {
     name: "budget",
@@ -28,12 +29,11 @@ export function budgetPolicy(options: BudgetOptions): Policy {
       const lines: BudgetLine[] = [];
       const runKey = `run:${plan.run.id}`;
 
-      if (options.maxCostUsd !== undefined) {
-        const limit = usdToMoney(options.maxCostUsd);
+      if (runLimit !== undefined) {
         lines.push({
           policy: "maxCostUsd",
           key: runKey,
-          limit,
+          limit: runLimit,
           label: "run budget",
           shared: false,
         });
@@ -52,8 +52,9 @@ export function budgetPolicy(options: BudgetOptions): Policy {
         });
       }
 
+      const tags = shared.length === 0 ? {} : { ...plan.run.tags, ...plan.tags };
       for (const budget of shared) {
-        const pot = budgetPot(budget, { ...plan.run.tags, ...plan.tags }, plan.now);
+        const pot = budgetPot(budget, tags, plan.now);
         const line: BudgetLine = {
           policy: `sharedBudgets.${budget.name}`,
           key: pot.key,

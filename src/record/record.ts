@@ -71,30 +71,25 @@ export function createRecord(input: unknown, pricer: Pricer, subject = "call rec
   if (!parsed.success) throw InvalidInputError.fromZod(subject, parsed.error, input);
 
   const call = parsed.data;
+  const usage = normalizeUsage(call.usage);
   const fields: RecordFields = {
     model: call.model,
-    usage: normalizeUsage(call.usage),
     latencyMs: call.latencyMs,
     startedAt: call.startedAt,
     tags: call.tags,
     toolUses: call.toolUses,
     partial: call.partial === true,
   };
-  if (call.costUsd === undefined) return priced(fields, pricer);
-  return { ...shaped(fields), cost: usdToMoney(call.costUsd), costSource: "given" };
+  if (call.costUsd === undefined) return priced(fields, usage, pricer);
+  return { ...shaped(fields, usage), cost: usdToMoney(call.costUsd), costSource: "given" };
 }
 
 /** A call the SDK middleware saw complete: every field is its own, except the API's `usage`. */
-export interface ObservedCall {
-  model: string;
+export type ObservedCall = RecordFields & {
   /** The reply's `usage` object, as the API sent it: validated here. */
   usage: unknown;
-  latencyMs: number;
   startedAt: number;
-  tags: Record<string, string>;
-  toolUses: ToolUse[];
-  partial: boolean;
-}
+};
 
 /**
  * Records a call whose fields the middleware built itself from a request it had already read:
@@ -106,15 +101,15 @@ export function recordObserved(call: ObservedCall, pricer: Pricer): CallRecord {
   const parsed = ApiUsageSchema.safeParse(call.usage);
   if (!parsed.success) throw InvalidInputError.fromZod("reply usage", parsed.error, call.usage);
 
-  return priced({ ...call, usage: normalizeUsage(parsed.data) }, pricer);
+  return priced(call, normalizeUsage(parsed.data), pricer);
 }
 
-type RecordFields = Omit<CallRecord, "cost" | "costSource">;
+type RecordFields = Omit<CallRecord, "usage" | "cost" | "costSource">;
 
 /** Prices a call from the table; an unknown model is kept, flagged unpriced. */
-function priced(fields: RecordFields, pricer: Pricer): CallRecord {
-  const price = pricer.price(fields.model, fields.usage, fields.startedAt);
-  const record = shaped(fields);
+function priced(fields: RecordFields, usage: Usage, pricer: Pricer): CallRecord {
+  const price = pricer.price(fields.model, usage, fields.startedAt);
+  const record = shaped(fields, usage);
   if (price.priced) {
     record.cost = price.cost;
     record.costSource = "computed";
@@ -123,10 +118,13 @@ function priced(fields: RecordFields, pricer: Pricer): CallRecord {
 }
 
 /** Every record gets every field, in one order, so the hot path sees a single object shape. */
-function shaped(fields: RecordFields): { -readonly [K in keyof CallRecord]-?: CallRecord[K] } {
+function shaped(
+  fields: RecordFields,
+  usage: Usage,
+): { -readonly [K in keyof CallRecord]-?: CallRecord[K] } {
   return {
     model: fields.model,
-    usage: fields.usage,
+    usage,
     latencyMs: fields.latencyMs,
     startedAt: fields.startedAt,
     tags: fields.tags,

@@ -1,4 +1,4 @@
-import type { MiddlewareContext, MiddlewareNext } from "@anthropic-ai/sdk";
+import type { MiddlewareNext } from "@anthropic-ai/sdk";
 import type { APIRequest } from "@anthropic-ai/sdk/core/api";
 
 import type { CallContext } from "../engine/context.js";
@@ -45,7 +45,7 @@ export class GuardedCall {
 
   constructor(
     private readonly shared: Shared,
-    private readonly context: CallContext,
+    context: CallContext,
     private readonly call: MessagesCall,
     request: APIRequest,
   ) {
@@ -59,7 +59,7 @@ export class GuardedCall {
    * Estimates the prompt, winds the request down if asked, and asks the engine. Throws the
    * engine's typed error when the call is refused: the request then never reaches the network.
    */
-  async admit(request: APIRequest, ctx: MiddlewareContext, next: MiddlewareNext) {
+  async admit(request: APIRequest, next: MiddlewareNext) {
     const { guard, estimator } = this.shared;
     const counted = this.shared.countTokens ? await this.count(request, next) : undefined;
     this.estimate = estimator.estimate(this.run, this.call, counted);
@@ -68,10 +68,10 @@ export class GuardedCall {
     const lowered =
       this.shared.windDownMin === undefined
         ? undefined
-        : await windDown(guard, this.context, this.call, usage, this.shared.windDownMin);
+        : await windDown(guard, this.run, this.tags, this.call, usage, this.shared.windDownMin);
     if (lowered !== undefined) {
       usage = { ...usage, outputTokens: lowered };
-      request = withMaxTokens(request, ctx, lowered);
+      request = withMaxTokens(request, this.call, lowered);
     }
 
     const planned = { model: this.call.model, tags: this.tags, usage };

@@ -1,9 +1,10 @@
 import type { Held } from "../engine/budgets.js";
 import type { BudgetHeadroom, Ticket } from "../engine/guard.js";
-import { moneyToUsd, type Money } from "../money.js";
+import { formatUsd, moneyToUsd, type Money } from "../money.js";
 import { stepLabel, type Verdict } from "../policies/policy.js";
 import type { Pricer } from "../pricing/types.js";
 import { ApiUsageSchema, normalizeUsage, promptTokens } from "../record/usage.js";
+import { outputPricing } from "./wind-down.js";
 
 /**
  * Meters a stream against the budget left for it: the call's own reservation plus what its
@@ -17,16 +18,19 @@ export class StreamBudget {
   private prompt = 0;
   private unpriced = false;
 
+  /** The most this call may cost, in money units: its reservation plus the budget's headroom. */
+  private readonly allowance: Money;
+
   constructor(
     private readonly pricer: Pricer,
     private readonly model: string,
     private readonly at: number,
-    /** The most this call may cost, in money units. */
-    private readonly allowance: Money,
     private readonly budget: BudgetHeadroom,
     /** This call's own reservation, part of the allowance. */
     private readonly reserved: Money,
-  ) {}
+  ) {
+    this.allowance = budget.remaining + reserved;
+  }
 
   /**
    * True when a reply with this prompt (`message_start`'s usage) and this many output tokens fits
@@ -38,15 +42,15 @@ export class StreamBudget {
     return this.cost(outputTokens) <= this.allowance;
   }
 
-  /** A stop verdict when the usage so far costs more than the allowance; undefined otherwise. */
+  /**
+   * A stop verdict when the usage so far costs more than the allowance; undefined otherwise. Ask
+   * it after `allows` has said no: the prompt is priced by then.
+   */
   check(raw: Record<string, unknown>, step: string | undefined): Verdict | undefined {
-    if (this.unpriced || (this.base === undefined && !this.price(raw))) return undefined;
-
     const output = typeof raw.output_tokens === "number" ? raw.output_tokens : 0;
     const cost = this.cost(output);
     if (cost <= this.allowance) return undefined;
 
-    const usd = (m: Money) => `$${moneyToUsd(m).toFixed(4)}`;
     const others = this.budget.limit - this.budget.remaining - this.reserved;
     return {
       action: "stop",
@@ -55,10 +59,11 @@ export class StreamBudget {
       limit: moneyToUsd(this.budget.limit),
       observed: moneyToUsd(others + cost),
       message:
-        `${stepLabel(step)}: the streamed reply reached ${usd(cost)} (${this.prompt} prompt ` +
-        `tokens, about ${output} output tokens so far), above the ${usd(this.allowance)} the ` +
-        `${this.budget.label} had left for it (policy ${this.budget.policy}); the stream was cut ` +
-        `off and its spend recorded as a partial call; lower max_tokens or raise the limit`,
+        `${stepLabel(step)}: the streamed reply reached $${formatUsd(cost)} ` +
+        `(${this.prompt} prompt tokens, about ${output} output tokens so far), above the ` +
+        `$${formatUsd(this.allowance)} the ${this.budget.label} had left for it (policy ` +
+        `${this.budget.policy}); the stream was cut off and its spend recorded as a partial ` +
+        `call; lower max_tokens or raise the limit`,
     };
   }
 
@@ -72,12 +77,11 @@ export class StreamBudget {
     if (!parsed.success) return !(this.unpriced = true);
 
     const usage = normalizeUsage(parsed.data);
-    const none = this.pricer.price(this.model, { ...usage, outputTokens: 0 }, this.at);
-    const one = this.pricer.price(this.model, { ...usage, outputTokens: 1 }, this.at);
-    if (!none.priced || !one.priced) return !(this.unpriced = true);
+    const pricing = outputPricing(this.pricer, this.model, usage, this.at);
+    if (!pricing) return !(this.unpriced = true);
 
-    this.base = none.cost;
-    this.perToken = one.cost - none.cost;
+    this.base = pricing.base;
+    this.perToken = pricing.perToken;
     this.prompt = promptTokens(usage);
     return true;
   }
@@ -110,5 +114,5 @@ export function streamMeter(
     policy: line.policy,
     label: line.label,
   };
-  return new StreamBudget(pricer, model, at, remainingAfter + reserved, budget, reserved);
+  return new StreamBudget(pricer, model, at, budget, reserved);
 }

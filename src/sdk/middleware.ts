@@ -92,7 +92,6 @@ export function guardMiddleware(
     cutStreams,
     report: (event: MiddlewareErrorEvent) => void guard.emit("middlewareError", event),
   };
-  const unattributedName = unattributedRun;
   let unattributed: Run | undefined;
 
   // Calls outside any run of this guard (no run, another guard's run, a run that has ended)
@@ -100,9 +99,9 @@ export function guardMiddleware(
   const contextOf = (): CallContext | undefined => {
     const context = currentContext();
     if (context && guard.isLive(context.run)) return context;
-    if (unattributedName === false) return undefined;
+    if (unattributedRun === false) return undefined;
     if (!unattributed || !guard.isLive(unattributed)) {
-      unattributed = guard.startRun(unattributedName);
+      unattributed = guard.startRun(unattributedRun);
     }
     // The step and tags still describe the code that made the call.
     return { ...context, run: unattributed };
@@ -122,7 +121,7 @@ export function guardMiddleware(
     }
 
     const attempt = new GuardedCall(shared, context, call, request);
-    const admitted = await attempt.admit(request, ctx, next);
+    const admitted = await attempt.admit(request, next);
     return attempt.send(admitted, next);
   };
 

@@ -58,13 +58,8 @@ export function readMessagesCall(request: APIRequest, ctx: MiddlewareContext): M
 }
 
 /** The request with `max_tokens` replaced; the body is re-encoded from what was to be sent. */
-export function withMaxTokens(
-  request: APIRequest,
-  ctx: MiddlewareContext,
-  max: number,
-): APIRequest {
-  const body = { ...bodyOf(request, ctx), max_tokens: max };
-  return { ...request, body: JSON.stringify(body) };
+export function withMaxTokens(request: APIRequest, call: MessagesCall, max: number): APIRequest {
+  return { ...request, body: JSON.stringify({ ...call.body, max_tokens: max }) };
 }
 
 /** The prompt part of a request, as `POST /v1/messages/count_tokens` takes it. */

@@ -3,6 +3,7 @@ import type { WindDownEvent } from "../engine/events.js";
 import type { Guard } from "../engine/guard.js";
 import { moneyToUsd, type Money } from "../money.js";
 import type { Pricer } from "../pricing/types.js";
+import type { Run } from "../run/run.js";
 import type { Usage } from "../record/usage.js";
 
 /** How wind-down sizes calls as the budget runs low. */
@@ -17,24 +18,37 @@ export interface WindDownOptions {
 export const DEFAULT_MIN_OUTPUT_TOKENS = 64;
 
 /**
- * The most output tokens `headroom` can pay for once the prompt is paid, or undefined for a
- * model with no known price. Cost is linear in output, so one token's price is the difference
- * between the prompt priced with one output token and with none (long-context tier included).
+ * What a call with this prompt costs before its first output token (`base`), and what each output
+ * token adds (`perToken`), in money units; undefined for a model with no known price. Cost is
+ * linear in output, so one token's price is the difference between the prompt priced with one
+ * output token and with none (long-context tier included).
  */
-export function affordableOutputTokens(
+export function outputPricing(
+  pricer: Pricer,
+  model: string,
+  prompt: Usage,
+  at: number,
+): { base: Money; perToken: Money } | undefined {
+  const none = pricer.price(model, { ...prompt, outputTokens: 0 }, at);
+  const one = pricer.price(model, { ...prompt, outputTokens: 1 }, at);
+  if (!none.priced || !one.priced) return undefined;
+  return { base: none.cost, perToken: one.cost - none.cost };
+}
+
+/**
+ * The most output tokens `headroom` can pay for once the prompt is paid, or undefined for a
+ * model with no known price.
+ */
+function affordableOutputTokens(
   pricer: Pricer,
   model: string,
   prompt: Usage,
   headroom: Money,
   at: number,
 ): number | undefined {
-  const none = pricer.price(model, { ...prompt, outputTokens: 0 }, at);
-  const one = pricer.price(model, { ...prompt, outputTokens: 1 }, at);
-  if (!none.priced || !one.priced) return undefined;
-
-  const perToken = one.cost - none.cost;
-  if (perToken <= 0) return undefined;
-  return Math.max(0, Math.floor((headroom - none.cost) / perToken));
+  const pricing = outputPricing(pricer, model, prompt, at);
+  if (!pricing || pricing.perToken <= 0) return undefined;
+  return Math.max(0, Math.floor((headroom - pricing.base) / pricing.perToken));
 }
 
 /**
@@ -45,13 +59,13 @@ export function affordableOutputTokens(
  */
 export async function windDown(
   guard: Guard,
-  context: CallContext,
+  run: Run,
+  tags: Record<string, string>,
   call: { model: string; maxTokens: number },
   prompt: Usage,
   min: number,
 ): Promise<number | undefined> {
-  const tags = callTags(context);
-  const budget = await guard.remainingBudget(context.run, tags);
+  const budget = await guard.remainingBudget(run, tags);
   if (!budget) return undefined;
 
   const at = guard.clock.now();
@@ -59,7 +73,7 @@ export async function windDown(
   if (allowed === undefined || allowed >= call.maxTokens || allowed < min) return undefined;
 
   const event: WindDownEvent = {
-    run: context.run,
+    run,
     model: call.model,
     requested: call.maxTokens,
     allowed,
