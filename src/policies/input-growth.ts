@@ -1,5 +1,6 @@
 import type { Usage } from "../record/usage.js";
 import { PerRun, stepLabel, type Policy, type Verdict } from "./policy.js";
+import { CACHE_MULTIPLIERS } from "../pricing/supplements.js";
 
 export interface InputGrowthOptions {
   /** Growth per call that counts, in input-token equivalents. */
@@ -79,13 +80,14 @@ function extend(series: Series, prompt: number, min: number): number[] {
 
 /**
  * A prompt in input-token equivalents: Anthropic's cache multipliers are the same on every model
- * (reads 0.1x, 5-minute writes 1.25x, 1-hour writes 2x), so this is proportional to its cost.
+ * (the price table's, reads 0.1x, 5-minute writes 1.25x, 1-hour writes 2x), so this is
+ * proportional to its cost.
  */
 export function weightedPrompt(usage: Usage): number {
   return (
     usage.inputTokens +
-    0.1 * usage.cacheReadTokens +
-    1.25 * usage.cacheWrite5mTokens +
-    2 * usage.cacheWrite1hTokens
+    CACHE_MULTIPLIERS.cacheRead * usage.cacheReadTokens +
+    CACHE_MULTIPLIERS.cacheWrite5m * usage.cacheWrite5mTokens +
+    CACHE_MULTIPLIERS.cacheWrite1h * usage.cacheWrite1hTokens
   );
 }

@@ -70,8 +70,14 @@ export const EMPTY_USAGE: Readonly<Usage> = Object.freeze({
   webFetchRequests: 0,
 });
 
-/** The whole prompt a call sent: uncached input plus every cached token read or written. */
-export function promptTokens(usage: Usage): number {
+/** The prompt-side counts of a usage, or of a sum of usages. */
+export type PromptCounts = Pick<
+  Usage,
+  "inputTokens" | "cacheReadTokens" | "cacheWrite5mTokens" | "cacheWrite1hTokens"
+>;
+
+/** The whole prompt sent: uncached input plus every cached token read or written. */
+export function promptTokens(usage: PromptCounts): number {
   return (
     usage.inputTokens + usage.cacheReadTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens
   );

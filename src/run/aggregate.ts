@@ -49,8 +49,3 @@ export function addToAggregate(target: Aggregate, record: CallRecord): void {
   target.cacheWrite1hTokens += usage.cacheWrite1hTokens;
   target.webSearchRequests += usage.webSearchRequests;
 }
-
-/** Every prompt token the calls sent: uncached input plus cache reads and writes. */
-export function aggregatePromptTokens(agg: Aggregate): number {
-  return agg.inputTokens + agg.cacheReadTokens + agg.cacheWrite5mTokens + agg.cacheWrite1hTokens;
-}

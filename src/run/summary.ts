@@ -1,5 +1,6 @@
 import { moneyToUsd } from "../money.js";
-import { aggregatePromptTokens, type Aggregate } from "./aggregate.js";
+import { promptTokens } from "../record/usage.js";
+import type { Aggregate } from "./aggregate.js";
 import { percentileSorted } from "./percentile.js";
 import type { Run, RunOutcome } from "./run.js";
 
@@ -93,7 +94,7 @@ export function summarize(run: Run): RunSummary {
       cache_read: totals.cacheReadTokens,
       cache_write_5m: totals.cacheWrite5mTokens,
       cache_write_1h: totals.cacheWrite1hTokens,
-      prompt: aggregatePromptTokens(totals),
+      prompt: promptTokens(totals),
       web_search_requests: totals.webSearchRequests,
     },
     by_model: breakdowns(run.byModel()),
@@ -130,7 +131,7 @@ function own<T>(target: Record<string, T>, key: string, value: T): void {
 }
 
 function breakdown(agg: Readonly<Aggregate>): Breakdown {
-  const prompt = aggregatePromptTokens(agg);
+  const prompt = promptTokens(agg);
   return {
     calls: agg.calls,
     cost_usd: moneyToUsd(agg.cost),

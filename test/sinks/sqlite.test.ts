@@ -9,7 +9,6 @@ import { ManualClock } from "../../src/clock.js";
 import { Guard } from "../../src/engine/guard.js";
 import { moneyToUsd } from "../../src/money.js";
 import { promptTokens } from "../../src/record/usage.js";
-import { aggregatePromptTokens } from "../../src/run/aggregate.js";
 import type { Run } from "../../src/run/run.js";
 import type { RunSummary } from "../../src/run/summary.js";
 import type { SinkWriteError } from "../../src/sinks/errors.js";
@@ -113,7 +112,7 @@ describe("the SQLite sink", () => {
           calls: e.calls + agg.calls,
           units: e.units + agg.cost,
           unpriced: e.unpriced + agg.unpricedCalls,
-          prompt: e.prompt + aggregatePromptTokens(agg),
+          prompt: e.prompt + promptTokens(agg),
           output: e.output + agg.outputTokens,
         });
       }
