@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
-import { isAgentTraceError } from "./errors.js";
+import { isAgentTraceError, messageOf } from "./errors.js";
 import { loadPolicy } from "./policies/load.js";
 import { policyJsonSchema } from "./policies/schema.js";
 import { createPricer, defaultPricer, loadPriceTable } from "./pricing/index.js";
@@ -115,7 +115,7 @@ async function read(files: string[], pricer: Pricer): Promise<Recording[]> {
 }
 
 program.parseAsync().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   process.stderr.write(`agenttrace: ${message}\n`);
   process.exitCode = 1;
 });

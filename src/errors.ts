@@ -80,11 +80,29 @@ function show(value: unknown): string {
   }
 }
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at `path` inside `input`, or undefined where the path leaves the objects. */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let current: unknown = input;
   for (const key of path) {
     if (typeof current !== "object" || current === null) return undefined;
     current = (current as Record<PropertyKey, unknown>)[key];
   }
   return current;
+}
+
+/** An error's message, or the thrown value as text when it is not an `Error`. */
+export function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * Hands `error` to a user's error handler; a handler that throws has nowhere better to report
+ * to, and must not reach the agent.
+ */
+export function notifySafely<E>(handler: ((error: E) => void) | undefined, error: E): void {
+  try {
+    handler?.(error);
+  } catch {
+    // Swallowed on purpose: see above.
+  }
 }

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
+import { messageOf } from "../errors.js";
 
 /**
  * Connecting to Redis without ever leaking how: the URL may carry a password (and TLS settings),
@@ -52,7 +53,7 @@ export function connect(url: string, commandTimeoutMs: number, extra?: RedisOpti
 export function failureReason(error: unknown, timeoutMs: number, redact: Redactor): string {
   if (error instanceof CommandTimeout) return `no answer within ${timeoutMs} ms`;
 
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (/timed out/i.test(message)) return `no answer within ${timeoutMs} ms`;
   // ioredis gives up on a command queued across a dropped connection in words that point at one
   // of its options, which the store set and the user need not touch: say what happened instead.

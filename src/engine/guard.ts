@@ -4,6 +4,7 @@ import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import type { Pricer } from "../pricing/types.js";
 import { createRecord, type CallInput, type CallRecord } from "../record/record.js";
+import { messageOf } from "../errors.js";
 import { EMPTY_USAGE } from "../record/usage.js";
 import { buildPolicies } from "../policies/build.js";
 import { parsePolicy } from "../policies/load.js";
@@ -153,7 +154,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
       return value;
     } catch (error) {
       const outcome = isPolicyViolationError(error) ? "tripped" : "failed";
-      this.finishRun(run, outcome, error instanceof Error ? error.message : String(error));
+      this.finishRun(run, outcome, messageOf(error));
       throw error;
     }
   }

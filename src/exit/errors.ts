@@ -1,4 +1,4 @@
-import { AgentTraceError, isAgentTraceError } from "../errors.js";
+import { AgentTraceError, isAgentTraceError, messageOf } from "../errors.js";
 
 /**
  * A run's report could not be written where `reportOnExit` was told to write it. Passed to its
@@ -12,7 +12,7 @@ export class ReportWriteError extends AgentTraceError {
   readonly destination: string;
 
   constructor(details: { run: string; runId: string; destination: string; cause: unknown }) {
-    const reason = details.cause instanceof Error ? details.cause.message : String(details.cause);
+    const reason = messageOf(details.cause);
     super(
       `the report of run ${details.run} (${details.runId}) could not be written to ` +
         `${details.destination}: ${reason}; check the destination, or pass a callback`,

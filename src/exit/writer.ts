@@ -3,6 +3,7 @@ import type { Writable } from "node:stream";
 
 import { formatTextReport } from "../report/text.js";
 import type { RunSummary } from "../run/summary.js";
+import { notifySafely } from "../errors.js";
 import { ReportWriteError } from "./errors.js";
 
 /** `text`: the text report. `json`: the summary as one line of JSON. `both`: text, then JSON. */
@@ -82,12 +83,12 @@ export class ReportWriter {
     const to = this.to;
     const destination =
       typeof to === "string" ? to : typeof to === "function" ? "callback" : "stream";
-    try {
-      this.onError(
-        new ReportWriteError({ run: summary.run, runId: summary.run_id, destination, cause }),
-      );
-    } catch {
-      // A throwing error handler must not reach the agent either.
-    }
+    const error = new ReportWriteError({
+      run: summary.run,
+      runId: summary.run_id,
+      destination,
+      cause,
+    });
+    notifySafely(this.onError, error);
   }
 }

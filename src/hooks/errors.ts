@@ -1,4 +1,4 @@
-import { AgentTraceError, isAgentTraceError } from "../errors.js";
+import { AgentTraceError, isAgentTraceError, messageOf } from "../errors.js";
 
 /** Why one delivery attempt failed. `url` is the endpoint's origin only: paths can hold secrets. */
 export class WebhookDeliveryError extends AgentTraceError {
@@ -36,6 +36,6 @@ function describe(cause: unknown, timeoutMs: number | undefined): string {
   if (cause instanceof Error && cause.name === "TimeoutError") {
     return timeoutMs === undefined ? "timed out" : `did not answer within ${timeoutMs} ms`;
   }
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = messageOf(cause);
   return `could not be reached (${message})`;
 }

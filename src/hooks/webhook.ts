@@ -6,6 +6,7 @@ import type { GuardEvents } from "../engine/events.js";
 import { InvalidInputError } from "../errors.js";
 import type { Run } from "../run/run.js";
 import {
+  alertId,
   alertText,
   buildAlert,
   redactSecrets,
@@ -128,14 +129,15 @@ export class WebhookHook extends SafeEmitter<WebhookEvents> {
   }
 
   private claim(source: AlertSource): Alert | undefined {
-    const clock = this.options.clock ?? systemClock;
-    const alert = buildAlert(source, clock.now(), this.options.includeContent ?? false);
-
+    // Checked before the alert is built: in emit mode a trip repeats on every later call.
+    const id = alertId(source);
     let sent = this.sent.get(source.run);
     if (!sent) this.sent.set(source.run, (sent = new Set()));
-    if (sent.has(alert.alert_id)) return undefined;
-    sent.add(alert.alert_id);
-    return alert;
+    if (sent.has(id)) return undefined;
+    sent.add(id);
+
+    const clock = this.options.clock ?? systemClock;
+    return buildAlert(source, clock.now(), this.options.includeContent ?? false);
   }
 
   private async deliver(alert: Alert): Promise<void> {

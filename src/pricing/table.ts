@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, valueAt } from "../errors.js";
 import { normalizeModelId } from "./model-id.js";
 
 const usdPerMTok = z.number().nonnegative("must be a price >= 0 in USD per million tokens");
@@ -123,16 +123,6 @@ function flattenUnions(error: z.ZodError, input: unknown): z.core.$ZodIssue[] {
     const nested = issue.errors[branch] ?? [];
     return nested.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }));
   });
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>(
-    (current, key) =>
-      typeof current === "object" && current !== null
-        ? (current as Record<PropertyKey, unknown>)[key]
-        : undefined,
-    input,
-  );
 }
 
 // Node names a character position in its syntax errors; a line and column find it in an editor.

@@ -1,4 +1,4 @@
-import { AgentTraceError, isAgentTraceError } from "../errors.js";
+import { AgentTraceError, isAgentTraceError, messageOf, notifySafely } from "../errors.js";
 
 export interface SinkErrorDetails {
   /** Which sink failed, e.g. `jsonl` or `sqlite`. */
@@ -20,7 +20,7 @@ export class SinkWriteError extends AgentTraceError implements Omit<SinkErrorDet
   readonly lost: number;
 
   constructor(details: SinkErrorDetails) {
-    const reason = details.cause instanceof Error ? details.cause.message : String(details.cause);
+    const reason = messageOf(details.cause);
     super(
       `${details.sink} sink could not write ${details.lost} ` +
         `${details.lost === 1 ? "call" : "calls"} to ${details.target}: ${reason}; ` +
@@ -42,9 +42,5 @@ export type SinkErrorHandler = (error: SinkWriteError) => void;
 
 /** Calls `onError` without letting a throwing handler escape into the sink's write loop. */
 export function reportSinkError(onError: SinkErrorHandler | undefined, error: SinkWriteError) {
-  try {
-    onError?.(error);
-  } catch {
-    // A handler that throws has nowhere better to report to; the agent must not see it.
-  }
+  notifySafely(onError, error);
 }

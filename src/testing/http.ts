@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 
 import { MockApiError, errorTypeFor } from "./errors.js";
 import type { ScriptedFailure } from "./script.js";
+import { messageOf } from "../errors.js";
 
 const REDACTED = "[redacted]";
 const SECRET_HEADERS = new Set(["x-api-key", "authorization", "cookie", "proxy-authorization"]);
@@ -35,7 +36,7 @@ export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new MockApiError(
       400,
       "invalid_request_error",
@@ -94,7 +95,7 @@ export function asApiError(error: unknown): MockApiError {
   if (error instanceof MockApiError) return error;
 
   // A broken script is the test's own bug: retrying it would only hide that.
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new MockApiError(500, "api_error", `mock model failed: ${message}`, {
     headers: { "x-should-retry": "false" },
   });
