@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import type { Money } from "../money.js";
+import { ClaimBook, fits, heldByLeases, leaseFor, type Lease } from "./leases.js";
 import {
-  DEFAULT_LEASE_MS,
   type BudgetState,
   type BudgetStore,
   type Reservation,
@@ -12,7 +12,7 @@ import {
 
 interface Entry {
   spent: Money;
-  reserved: Map<string, { amount: Money; expiresAt: number }>;
+  reserved: Map<string, Lease>;
   windowEndsAt?: number;
 }
 
@@ -22,7 +22,7 @@ interface Entry {
  */
 export class MemoryBudgetStore implements BudgetStore {
   private readonly entries = new Map<string, Entry>();
-  private readonly claims = new Map<string, number>();
+  private readonly claims = new ClaimBook();
   private readonly clock: Clock;
   private nextId = 0;
 
@@ -43,11 +43,10 @@ export class MemoryBudgetStore implements BudgetStore {
     const entry = this.entry(request.key, request.windowEndsAt);
     const state = this.state(entry);
 
-    if (state.spent + state.reserved + request.amount > request.limit) return { ok: false, state };
+    if (!fits(state, request)) return { ok: false, state };
 
     const id = String(++this.nextId);
-    const expiresAt = this.clock.now() + (request.leaseMs ?? DEFAULT_LEASE_MS);
-    entry.reserved.set(id, { amount: request.amount, expiresAt });
+    entry.reserved.set(id, leaseFor(request, this.clock.now()));
     const reservation = { key: request.key, id, amount: request.amount };
     return { ok: true, reservation, state: this.state(entry) };
   }
@@ -70,12 +69,7 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 
   async claimOnce(key: string, marker: string, expiresAt?: number): Promise<boolean> {
-    const claim = `${key}\u0000${marker}`;
-    const held = this.claims.get(claim);
-    if (held !== undefined && held > this.clock.now()) return false;
-
-    this.claims.set(claim, expiresAt ?? Number.POSITIVE_INFINITY);
-    return true;
+    return this.claims.claim(key, marker, this.clock.now(), expiresAt);
   }
 
   /** Drops every budget and claim whose key is `prefix` or starts with `prefix:`. */
@@ -83,9 +77,7 @@ export class MemoryBudgetStore implements BudgetStore {
     const matches = (key: string) => key === prefix || key.startsWith(`${prefix}:`);
 
     for (const key of this.entries.keys()) if (matches(key)) this.entries.delete(key);
-    for (const claim of this.claims.keys()) {
-      if (matches(claim.slice(0, claim.indexOf("\u0000")))) this.claims.delete(claim);
-    }
+    this.claims.forget(matches);
   }
 
   private entry(key: string, windowEndsAt?: number): Entry {
@@ -105,14 +97,6 @@ export class MemoryBudgetStore implements BudgetStore {
   }
 
   private state(entry: Entry): BudgetState {
-    const now = this.clock.now();
-    let reserved = 0;
-
-    // Leases whose process died (never settled, never released) stop holding the budget.
-    for (const [id, lease] of entry.reserved) {
-      if (lease.expiresAt <= now) entry.reserved.delete(id);
-      else reserved += lease.amount;
-    }
-    return { spent: entry.spent, reserved };
+    return { spent: entry.spent, reserved: heldByLeases(entry.reserved, this.clock.now()) };
   }
 }

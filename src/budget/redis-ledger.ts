@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Money } from "../money.js";
+import { ClaimBook, fits, heldByLeases, leaseFor, type Lease } from "./leases.js";
 import {
-  DEFAULT_LEASE_MS,
   type BudgetState,
   type Reservation,
   type ReserveRequest,
@@ -25,7 +25,7 @@ interface Estimate {
   /** Reservations Redis held when last seen, less those settled or released since. */
   reserved: Money;
   /** Reservations admitted locally during the outage: id -> amount and lease end. */
-  local: Map<string, { amount: Money; expiresAt: number }>;
+  local: Map<string, Lease>;
   windowEndsAt?: number;
 }
 
@@ -35,7 +35,7 @@ const MAX_REMEMBERED = 10_000;
 export class LocalLedger {
   private readonly lastSeen = new Map<string, BudgetState>();
   private readonly estimates = new Map<string, Estimate>();
-  private readonly claims = new Map<string, number>();
+  private readonly claims = new ClaimBook();
   private readonly pending: PendingOperation[] = [];
 
   constructor(private readonly clock: Clock) {}
@@ -54,10 +54,9 @@ export class LocalLedger {
   reserve(request: ReserveRequest, id: string): ReserveResult {
     const estimate = this.estimate(request.key, request.windowEndsAt);
     const state = this.state(estimate);
-    if (state.spent + state.reserved + request.amount > request.limit) return { ok: false, state };
+    if (!fits(state, request)) return { ok: false, state };
 
-    const expiresAt = this.clock.now() + (request.leaseMs ?? DEFAULT_LEASE_MS);
-    estimate.local.set(id, { amount: request.amount, expiresAt });
+    estimate.local.set(id, leaseFor(request, this.clock.now()));
     const reservation = { key: request.key, id, amount: request.amount };
     return { ok: true, reservation, state: this.state(estimate) };
   }
@@ -90,21 +89,12 @@ export class LocalLedger {
 
   /** A claim valid in this process only: during an outage a warning may fire once per process. */
   claimOnce(key: string, marker: string, expiresAt?: number): boolean {
-    const claim = `${key}\u0000${marker}`;
-    const held = this.claims.get(claim);
-    if (held !== undefined && held > this.clock.now()) return false;
-
-    this.claims.set(claim, expiresAt ?? Number.POSITIVE_INFINITY);
-    return true;
+    return this.claims.claim(key, marker, this.clock.now(), expiresAt);
   }
 
   /** Settled cost Redis has not seen yet, in money units. */
   get unsyncedAmount(): Money {
     return this.pending.reduce((sum, op) => (op.kind === "settle" ? sum + op.actual : sum), 0);
-  }
-
-  get pendingCount(): number {
-    return this.pending.length;
   }
 
   /**
@@ -157,14 +147,8 @@ export class LocalLedger {
   }
 
   private state(estimate: Estimate): BudgetState {
-    const now = this.clock.now();
-    let reserved = estimate.reserved;
-
-    for (const [id, lease] of estimate.local) {
-      if (lease.expiresAt <= now) estimate.local.delete(id);
-      else reserved += lease.amount;
-    }
-    return { spent: estimate.spent, reserved };
+    const local = heldByLeases(estimate.local, this.clock.now());
+    return { spent: estimate.spent, reserved: estimate.reserved + local };
   }
 }
 
