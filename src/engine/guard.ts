@@ -47,7 +47,10 @@ export class Guard extends SafeEmitter<GuardEvents> {
   readonly clock: Clock;
   readonly pricer: Pricer;
   /** The store shared budgets live in (the in-memory one unless one was given). */
-  readonly store: BudgetStore;
+  get store(): BudgetStore {
+    return this.budgets.shared;
+  }
+
   /** Run budgets in memory, shared budgets in `store`. */
   readonly budgets: Budgets;
   private readonly policies: Policy[];
@@ -62,8 +65,7 @@ export class Guard extends SafeEmitter<GuardEvents> {
     this.clock = options.clock ?? systemClock;
     this.pricer = options.pricer ?? defaultPricer;
     const memory = new MemoryBudgetStore({ clock: this.clock });
-    this.store = options.store ?? memory;
-    this.budgets = new Budgets(this.store, memory);
+    this.budgets = new Budgets(options.store ?? memory, memory);
 
     const policy = options.policy ?? [];
     // A policy written in code is checked like a file: a typo must not switch a guard off.

@@ -79,6 +79,3 @@ export type PolicyConfig = {
     z.output<typeof PolicySchema>[K]
   >;
 };
-
-export type SharedBudgetConfig = z.output<typeof SharedBudgetSchema>;
-export type StepLimits = z.output<typeof stepLimits>;

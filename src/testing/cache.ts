@@ -85,11 +85,6 @@ export class PromptCache {
   }
 }
 
-/** Input usage with nothing cached: what a call without breakpoints pays. */
-export function uncachedUsage(tokens: number): InputUsage {
-  return usage(tokens, 0, 0, 0);
-}
-
 function usage(input: number, read: number, write5m: number, write1h: number): InputUsage {
   return {
     input_tokens: input,
