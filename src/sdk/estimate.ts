@@ -3,9 +3,9 @@ import type { Run } from "../run/run.js";
 import type { MessagesCall } from "./request.js";
 
 /** Characters per token of the local estimate, before calibration: English prose runs near 4. */
-const CHARS_PER_TOKEN = 4;
+export const CHARS_PER_TOKEN = 4;
 /** An image's tokens when its size is unknown: about a 1092x1092 picture. */
-const IMAGE_TOKENS = 1_600;
+export const IMAGE_TOKENS = 1_600;
 /** A calibration ratio outside this band is noise (a tiny prompt, a cache-only call): ignored. */
 const RATIO_BOUNDS = [0.25, 4] as const;
 /** Thread sizes kept for estimating continued threads; the oldest go first. */

@@ -1,7 +1,7 @@
 import type { ToolUse } from "../record/record.js";
 
-/** Characters per output token for counting a reply while it streams (the API's count wins). */
-const CHARS_PER_TOKEN = 4;
+// Output is counted while it streams at the local estimate's rate; the API's count wins.
+import { CHARS_PER_TOKEN } from "./estimate.js";
 
 /** Characters around a text delta's text in its JSON: `{"type":"content_block_delta",...}`. */
 const ENVELOPE: Record<string, number> = { text_delta: 80, thinking_delta: 88 };

@@ -1,15 +1,15 @@
+import { CHARS_PER_TOKEN, IMAGE_TOKENS } from "../sdk/estimate.js";
 import { MockApiError } from "./errors.js";
 import type { CacheControl, CacheTtl, PromptRequest, RequestBlock } from "./request.js";
 
 /**
  * The mock's tokenizer: a block costs one token per 4 characters of its text, rounded up per
- * block. Real tokenizers differ by model; this one is deterministic, cheap, and grows with what a
- * request sends, which is what a test of cost accounting needs.
+ * block, and an image a fixed count: the middleware's own local estimate, so an uncalibrated
+ * estimate of a mock request is exact. Real tokenizers differ by model; this one is
+ * deterministic, cheap, and grows with what a request sends, which is what a test of cost
+ * accounting needs.
  */
-export const CHARS_PER_TOKEN = 4;
-
-/** What an image block costs, whatever its size: about a 1092x1092 image in the real API. */
-export const IMAGE_TOKENS = 1_600;
+export { CHARS_PER_TOKEN, IMAGE_TOKENS };
 
 /** The API refuses a request with more cache breakpoints than this. */
 export const MAX_CACHE_BREAKPOINTS = 4;
