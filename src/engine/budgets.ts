@@ -2,6 +2,7 @@ import type { MemoryBudgetStore } from "../budget/memory.js";
 import type { BudgetState, BudgetStore, Reservation, ReserveRequest } from "../budget/store.js";
 import { formatUsd, moneyToUsd, type Money } from "../money.js";
 import type { BudgetLine, Verdict } from "../policies/policy.js";
+import { isRunBudgetKey, runBudgetKey } from "../policies/budget.js";
 
 /** A budget a call holds a reservation on, and after settling, where its spend stands. */
 export interface Held {
@@ -50,7 +51,7 @@ export class Budgets {
 
   /** What a budget key holds now: `run:` keys are local, any other key shared. */
   read(key: string): Promise<BudgetState> {
-    return (key.startsWith("run:") ? this.local : this.shared).read(key);
+    return (isRunBudgetKey(key) ? this.local : this.shared).read(key);
   }
 
   /**
@@ -146,7 +147,7 @@ export class Budgets {
 
       const remaining = Math.max(0, line.limit - state.spent - state.reserved);
       if (tightest === undefined || remaining < tightest.remaining) {
-        tightest = { remaining, limit: line.limit, policy: line.policy, label: line.label };
+        tightest = headroomOf(line, remaining);
       }
     }
     return tightest;
@@ -154,8 +155,13 @@ export class Budgets {
 
   /** Drops what a finished run kept in memory: its budgets and their warning claims. */
   forgetRun(runId: string): void {
-    this.local.forget(`run:${runId}`);
+    this.local.forget(runBudgetKey(runId));
   }
+}
+
+/** A budget's headroom: what it has left, with the limit and names a message needs. */
+export function headroomOf(line: BudgetLine, remaining: Money): BudgetHeadroom {
+  return { remaining, limit: line.limit, policy: line.policy, label: line.label };
 }
 
 function overBudget(line: BudgetLine, cost: Money, spent: Money, reserved: Money): Verdict {

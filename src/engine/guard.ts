@@ -70,12 +70,11 @@ export class Guard extends SafeEmitter<GuardEvents> {
     const policy = options.policy ?? [];
     // A policy written in code is checked like a file: a typo must not switch a guard off.
     const config: PolicyConfig = Array.isArray(policy) ? {} : parsePolicy(policy, "guard policy");
-    this.warnAt = options.warnAtFraction ?? config.warnAtFraction;
     // The guard's own warnAtFraction overrides the policy's for every limit, calls included.
-    const warnAtFraction = this.warnAt;
+    this.warnAt = options.warnAtFraction ?? config.warnAtFraction;
     this.policies = Array.isArray(policy)
       ? policy
-      : buildPolicies(warnAtFraction === undefined ? config : { ...config, warnAtFraction });
+      : buildPolicies({ ...config, warnAtFraction: this.warnAt });
     this.onViolation = options.onViolation ?? config.onViolation ?? "throw";
   }
 

@@ -13,6 +13,16 @@ export interface BudgetOptions {
   sharedBudgets?: SharedBudgetInput[];
 }
 
+/** Where a run's own budgets live in the store: `run:<run id>`, then `:step:<step>` per step. */
+export function runBudgetKey(runId: string): string {
+  return `run:${runId}`;
+}
+
+/** True for a key of a run's own budgets (kept in the engine's memory, never shared). */
+export function isRunBudgetKey(key: string): boolean {
+  return key.startsWith("run:");
+}
+
 /**
  * Dollar budgets. This policy does not vote: it names the budgets a call must reserve its
  * projected cost against, and the engine reserves them atomically in the budget store, so calls
@@ -27,7 +37,7 @@ export function budgetPolicy(options: BudgetOptions): Policy {
 
     budgets(plan: CallPlan): BudgetLine[] {
       const lines: BudgetLine[] = [];
-      const runKey = `run:${plan.run.id}`;
+      const runKey = runBudgetKey(plan.run.id);
 
       if (runLimit !== undefined) {
         lines.push({

@@ -9,7 +9,6 @@ import type { Policy } from "./policy.js";
 /** The policy objects a config asks for: exactly what it lists, nothing more. */
 export function buildPolicies(config: PolicyConfig): Policy[] {
   const policies: Policy[] = [];
-  const warnAtFraction = config.warnAtFraction;
 
   const stepCosts = Object.values(config.steps ?? {}).some((s) => s.maxCostUsd !== undefined);
   if (
@@ -23,7 +22,7 @@ export function buildPolicies(config: PolicyConfig): Policy[] {
 
   const stepCalls = Object.values(config.steps ?? {}).some((s) => s.maxCalls !== undefined);
   if (config.maxCalls !== undefined || config.maxCallsPerStep !== undefined || stepCalls) {
-    policies.push(maxCallsPolicy({ ...config, warnAtFraction }));
+    policies.push(maxCallsPolicy(config));
   }
 
   if (config.maxInputTokensPerCall !== undefined) {

@@ -1,4 +1,4 @@
-import type { Held } from "../engine/budgets.js";
+import { headroomOf, type Held } from "../engine/budgets.js";
 import type { BudgetHeadroom, Ticket } from "../engine/guard.js";
 import { formatUsd, moneyToUsd, type Money } from "../money.js";
 import { stepLabel, type Verdict } from "../policies/policy.js";
@@ -107,12 +107,6 @@ export function streamMeter(
   }
   if (!tightest) return undefined;
 
-  const { line, remainingAfter } = tightest;
-  const budget = {
-    remaining: remainingAfter,
-    limit: line.limit,
-    policy: line.policy,
-    label: line.label,
-  };
+  const budget = headroomOf(tightest.line, tightest.remainingAfter);
   return new StreamBudget(pricer, model, at, budget, reserved);
 }
