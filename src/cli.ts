@@ -33,9 +33,11 @@ program
     const recordings = await read(files, await pricerFrom(options.prices));
     const summaries = recordings.flatMap((rec) =>
       rec.runs.map((recorded) => {
-        const options = { tags: recorded.tags, keepRecords: false };
-        if (recorded.id !== undefined) Object.assign(options, { id: recorded.id });
-        const run = new Run(recorded.name, options);
+        const run = new Run(recorded.name, {
+          tags: recorded.tags,
+          keepRecords: false,
+          id: recorded.id,
+        });
         for (const record of recorded.records) run.add(record);
         return run.finish();
       }),

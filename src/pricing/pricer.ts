@@ -4,11 +4,9 @@ import { costOfUsage } from "./cost.js";
 import { toModelRates, type ListedPrice } from "./listed.js";
 import { modeMultiplier } from "./mode.js";
 import { normalizeModelId } from "./model-id.js";
-import { PriceIndex } from "./table-index.js";
+import { DAY_MS, PriceIndex } from "./table-index.js";
 import { parsePriceTable, type PriceTableInput } from "./table.js";
 import type { ModelRates, PriceResult, Pricer, PricingMode } from "./types.js";
-
-const DAY_MS = 86_400_000;
 
 // Distinct (model, day) pairs kept before the cache starts afresh: far more than a run meets,
 // and a bound for a long-lived process that prices many days of history.

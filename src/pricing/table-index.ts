@@ -3,7 +3,8 @@ import { normalizeModelId } from "./model-id.js";
 import { FAST_MULTIPLIERS, WEB_SEARCH_USD_PER_1K, usResidencyMultiplier } from "./supplements.js";
 import type { PriceTable, PriceTableEntry } from "./table.js";
 
-const DAY_MS = 86_400_000;
+/** A day in milliseconds: prices are looked up by the UTC day a call was made. */
+export const DAY_MS = 86_400_000;
 
 interface DatedEntry {
   /** Epoch ms of the first day the entry applies; -Infinity when it has no `since`. */

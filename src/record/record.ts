@@ -134,3 +134,11 @@ function shaped(
     partial: fields.partial,
   };
 }
+
+/**
+ * When a call was sent: its own `startedAt`, or for a record that has none, its latency before
+ * `endedAt` (epoch ms it completed), so every stored call can be placed in time.
+ */
+export function callStartedAt(record: CallRecord, endedAt: number): number {
+  return record.startedAt ?? endedAt - record.latencyMs;
+}

@@ -42,9 +42,11 @@ export async function replayRun(
   const warnings: ReplayResult["warnings"] = [];
   guard.on("warning", ({ warning }: { warning: Warning }) => warnings.push(pick(warning)));
 
-  const options = { tags: recorded.tags, keepRecords: false };
-  if (recorded.id !== undefined) Object.assign(options, { id: recorded.id });
-  const run = guard.startRun(recorded.name, options);
+  const run = guard.startRun(recorded.name, {
+    tags: recorded.tags,
+    keepRecords: false,
+    id: recorded.id,
+  });
   let trip: PolicyViolationError | undefined;
 
   for (const record of recorded.records) {
@@ -53,8 +55,12 @@ export async function replayRun(
     try {
       // The estimate is the call as recorded, cost included: a recording that came with its
       // costs is checked against them, not against today's price table.
-      const planned = { model: record.model, tags: { ...record.tags }, usage: record.usage };
-      if (record.cost !== null) Object.assign(planned, { cost: record.cost });
+      const planned = {
+        model: record.model,
+        tags: { ...record.tags },
+        usage: record.usage,
+        cost: record.cost ?? undefined,
+      };
       const ticket = await guard.beforeCall(run, planned);
       clock.advance(record.latencyMs);
       await guard.afterCall(ticket, record);

@@ -1,5 +1,5 @@
 import { moneyToUsd } from "../money.js";
-import type { CallRecord } from "../record/record.js";
+import { callStartedAt, type CallRecord } from "../record/record.js";
 import { toApiUsage } from "../record/usage.js";
 import type { Run } from "../run/run.js";
 
@@ -12,7 +12,7 @@ import type { Run } from "../run/run.js";
  *   time of its own, so every stored call can be placed in time.
  */
 export function toCallLine(run: Run, record: CallRecord, endedAt: number): Record<string, unknown> {
-  const startedAt = record.startedAt ?? endedAt - record.latencyMs;
+  const startedAt = callStartedAt(record, endedAt);
   const line: Record<string, unknown> = {
     run: run.name,
     run_id: run.id,

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 
 import { systemClock, type Clock } from "../clock.js";
 import { moneyToUsd } from "../money.js";
-import type { CallRecord } from "../record/record.js";
+import { callStartedAt, type CallRecord } from "../record/record.js";
 import type { Run } from "../run/run.js";
 import type { RunSummary } from "../run/summary.js";
 import { reportSinkError, SinkWriteError, type SinkErrorHandler } from "./errors.js";
@@ -180,7 +180,7 @@ export class SqliteSink implements Sink {
       cost_source: record.costSource,
       partial: record.partial ? 1 : 0,
       latency_ms: record.latencyMs,
-      started_at: new Date(record.startedAt ?? op.endedAt - record.latencyMs).toISOString(),
+      started_at: new Date(callStartedAt(record, op.endedAt)).toISOString(),
       tags: JSON.stringify(record.tags),
       tools: JSON.stringify(record.toolUses.map((use) => use.name)),
     });
