@@ -53,7 +53,8 @@ export class Run {
   private first = Number.NaN;
   private last = Number.NaN;
   private state: RunOutcome = "running";
-  private readonly estimateErrors = new NumberColumn();
+  /** Running figures of the prompt estimates' relative errors: a summary needs no more. */
+  private readonly estimateErrors = { calls: 0, sumAbs: 0, worstUnder: 0, worstOver: 0 };
   private reason: string | undefined;
 
   constructor(name: string, options: RunOptions = {}) {
@@ -131,12 +132,26 @@ export class Run {
    */
   noteEstimate(estimatedPromptTokens: number, actualPromptTokens: number): void {
     if (actualPromptTokens <= 0) return;
-    this.estimateErrors.push((estimatedPromptTokens - actualPromptTokens) / actualPromptTokens);
+    const error = (estimatedPromptTokens - actualPromptTokens) / actualPromptTokens;
+
+    const stats = this.estimateErrors;
+    stats.calls += 1;
+    stats.sumAbs += Math.abs(error);
+    stats.worstUnder = Math.min(stats.worstUnder, error);
+    stats.worstOver = Math.max(stats.worstOver, error);
   }
 
-  /** Relative errors of the prompt estimates noted so far (positive: estimated too high). */
-  estimateErrorsSorted(): Float64Array {
-    return this.estimateErrors.sorted();
+  /**
+   * The estimates noted so far: how many, the sum of their absolute relative errors, and the
+   * worst under- and over-estimate (0 when there was none). Errors are positive when too high.
+   */
+  estimateErrorStats(): Readonly<{
+    calls: number;
+    sumAbs: number;
+    worstUnder: number;
+    worstOver: number;
+  }> {
+    return { ...this.estimateErrors };
   }
 
   /** Totals per model id, in order of first use. */

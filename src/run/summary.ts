@@ -98,7 +98,7 @@ export function summarize(run: Run): RunSummary {
       web_search_requests: totals.webSearchRequests,
     },
     by_model: breakdowns(run.byModel()),
-    estimates: estimateStats(run.estimateErrorsSorted()),
+    estimates: estimateStats(run),
     by_tag: {},
   };
   if (run.endReason !== undefined) summary.end_reason = run.endReason;
@@ -143,15 +143,13 @@ function breakdown(agg: Readonly<Aggregate>): Breakdown {
   };
 }
 
-function estimateStats(errors: Float64Array): RunSummary["estimates"] {
-  if (errors.length === 0) return null;
-
-  let abs = 0;
-  for (const e of errors) abs += Math.abs(e);
+function estimateStats(run: Run): RunSummary["estimates"] {
+  const { calls, sumAbs, worstUnder, worstOver } = run.estimateErrorStats();
+  if (calls === 0) return null;
   return {
-    calls: errors.length,
-    mean_abs_error: abs / errors.length,
-    worst_under: Math.min(0, errors[0] as number),
-    worst_over: Math.max(0, errors[errors.length - 1] as number),
+    calls,
+    mean_abs_error: sumAbs / calls,
+    worst_under: worstUnder,
+    worst_over: worstOver,
   };
 }
