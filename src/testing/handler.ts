@@ -81,13 +81,21 @@ export class MockHandler {
     const requestId = `req_mock_${pad(++this.counters.request)}`;
     const url = new URL(request.url ?? "/", "http://mock.invalid");
     const raw = await readBody(request);
+    // Parsed once: the recording keeps what could be read, the answer reports what could not.
+    let body: unknown;
+    let unreadable: unknown;
+    try {
+      body = parseJson(raw);
+    } catch (error) {
+      unreadable = error;
+    }
     const entry: RecordedRequest = {
       index: this.requests.length,
       method: request.method ?? "GET",
       path: url.pathname,
       query: url.search.slice(1),
       headers: redactHeaders(request.headers),
-      body: safeParse(raw),
+      body,
       outcome: "pending",
     };
 
@@ -98,7 +106,7 @@ export class MockHandler {
 
     response.setHeader("request-id", requestId);
     try {
-      const body = parseJson(raw);
+      if (unreadable !== undefined) throw unreadable;
       if (entry.method === "POST" && entry.path === "/v1/messages") {
         await this.messages(body, entry, response, requestId);
       } else if (entry.method === "POST" && entry.path === "/v1/messages/count_tokens") {
@@ -199,14 +207,6 @@ export class MockHandler {
       });
     });
     this.open.add(closed);
-  }
-}
-
-function safeParse(raw: string): unknown {
-  try {
-    return parseJson(raw);
-  } catch {
-    return undefined;
   }
 }
 

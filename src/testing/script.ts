@@ -4,8 +4,16 @@ import { type InputIssue, InvalidInputError } from "../errors.js";
 import { ScriptExhaustedError } from "./errors.js";
 import type { MessagesRequest } from "./request.js";
 
-export type StopReason =
-  "end_turn" | "tool_use" | "max_tokens" | "stop_sequence" | "pause_turn" | "refusal";
+const STOP_REASONS = [
+  "end_turn",
+  "tool_use",
+  "max_tokens",
+  "stop_sequence",
+  "pause_turn",
+  "refusal",
+] as const;
+
+export type StopReason = (typeof STOP_REASONS)[number];
 
 export interface ScriptedText {
   type: "text";
@@ -166,9 +174,7 @@ const replySchema = z.object({
     (value) => (typeof value === "string" ? [text(value)] : value),
     z.array(blockSchema),
   ),
-  stopReason: z
-    .enum(["end_turn", "tool_use", "max_tokens", "stop_sequence", "pause_turn", "refusal"])
-    .optional(),
+  stopReason: z.enum(STOP_REASONS).optional(),
   outputTokens: z.number().int().nonnegative().optional(),
   latencyMs: nonNegative.optional(),
   interrupt: z
