@@ -25,7 +25,12 @@ export interface PricerOptions {
 interface Resolved {
   listed: ListedPrice;
   byMode: Map<string, ModelRates | string>;
+  /** The rates with no service tier, speed or residency given, once asked for. */
+  standard?: ModelRates | string;
 }
+
+/** The day key of a call with no time: the newest prices. */
+const NEWEST = Number.POSITIVE_INFINITY;
 
 /**
  * Prices calls from the bundled `@pydantic/genai-prices` catalogue, with batch, fast-mode,
@@ -35,7 +40,9 @@ interface Resolved {
  */
 class CataloguePricer implements Pricer {
   readonly #table: PriceIndex | undefined;
-  readonly #cache = new Map<string, Resolved | string>();
+  /** Model id, then UTC day (`NEWEST` for no date), then what that model costs that day. */
+  readonly #cache = new Map<string, Map<number, Resolved | string>>();
+  #cached = 0;
 
   constructor(table: PriceIndex | undefined) {
     this.#table = table;
@@ -58,24 +65,44 @@ class CataloguePricer implements Pricer {
     if (at !== undefined && !Number.isFinite(at)) return `invalid call time ${at} for "${model}"`;
 
     const day = at === undefined ? undefined : Math.floor(at / DAY_MS) * DAY_MS;
-    const key = `${model}\n${day ?? "newest"}`;
-    let resolved = this.#cache.get(key);
-    if (resolved === undefined) {
-      if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
-      resolved = this.#resolve(model, day);
-      this.#cache.set(key, resolved);
-    }
+    const resolved = this.#resolved(model, day);
     if (typeof resolved === "string") return resolved;
 
-    const modeKey = `${mode.serviceTier}\n${mode.speed}\n${mode.inferenceGeo}`;
+    // Nested maps and no key built for the standard mode: this runs on every call, twice.
+    const standard =
+      mode.serviceTier === undefined && mode.speed === undefined && mode.inferenceGeo === undefined;
+    if (standard && resolved.standard !== undefined) return resolved.standard;
+
+    const modeKey = standard ? "" : `${mode.serviceTier}\n${mode.speed}\n${mode.inferenceGeo}`;
     let rates = resolved.byMode.get(modeKey);
     if (rates === undefined) {
       const multiplier = modeMultiplier(resolved.listed, mode);
       rates =
         typeof multiplier === "string" ? multiplier : toModelRates(resolved.listed, multiplier);
       resolved.byMode.set(modeKey, rates);
+      if (standard) resolved.standard = rates;
     }
     return rates;
+  }
+
+  #resolved(model: string, day: number | undefined): Resolved | string {
+    let days = this.#cache.get(model);
+    let resolved = days?.get(day ?? NEWEST);
+    if (resolved !== undefined) return resolved;
+
+    if (this.#cached >= MAX_CACHED) {
+      this.#cache.clear();
+      this.#cached = 0;
+      days = undefined;
+    }
+    if (days === undefined) {
+      days = new Map();
+      this.#cache.set(model, days);
+    }
+    resolved = this.#resolve(model, day);
+    days.set(day ?? NEWEST, resolved);
+    this.#cached++;
+    return resolved;
   }
 
   #resolve(model: string, day: number | undefined): Resolved | string {

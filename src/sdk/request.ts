@@ -17,14 +17,17 @@ export interface MessagesCall {
   cacheTtl?: "5m" | "1h";
 }
 
-const MESSAGES_PATH = /\/v1\/messages$/;
+const MESSAGES_PATH = "/v1/messages";
 
 /** True for the requests the guard checks: `POST /v1/messages` (count_tokens and batches pass). */
 export function isMessagesRequest(request: APIRequest): boolean {
-  if ((request.method ?? "GET").toUpperCase() !== "POST") return false;
-  const query = request.url.indexOf("?");
-  const path = query === -1 ? request.url : request.url.slice(0, query);
-  return MESSAGES_PATH.test(path);
+  const method = request.method ?? "GET";
+  if (method !== "POST" && method.toUpperCase() !== "POST") return false;
+
+  const { url } = request;
+  const query = url.indexOf("?");
+  const end = query === -1 ? url.length : query;
+  return url.startsWith(MESSAGES_PATH, end - MESSAGES_PATH.length);
 }
 
 /**

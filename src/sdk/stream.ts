@@ -7,6 +7,9 @@ import { CHARS_PER_TOKEN } from "./estimate.js";
 const ENVELOPE: Record<string, number> = { text_delta: 80, thinking_delta: 88 };
 const MEASURED = /"type":"(text_delta|thinking_delta)"/;
 const INDEX = /"index":\s*(\d+)/;
+const BOUNDARY = /\r\n\r\n|\n\n|\r\r/g;
+/** Events that say nothing about usage, tool calls or the end: never parsed. */
+const IGNORED = new Set(["ping", "content_block_stop"]);
 
 type RawUsage = Record<string, unknown>;
 
@@ -149,7 +152,8 @@ export class StreamUsageReader {
     const chunks = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    for (const chunk of chunks) this.read(chunk);
+    // One decode for all of them: each call into the decoder costs more than the bytes it reads.
+    this.read(chunks.length === 1 ? chunks[0]! : concat(chunks));
   }
 
   /** Reads the complete events in these bytes at once. Never throws. */
@@ -157,13 +161,15 @@ export class StreamUsageReader {
     if (this.failure !== undefined) return;
 
     try {
-      this.buffer += this.decoder.decode(bytes, { stream: true });
-      let end = nextBoundary(this.buffer);
+      const buffer = this.buffer + this.decoder.decode(bytes, { stream: true });
+      let from = 0;
+      let end = nextBoundary(buffer, from);
       while (end !== undefined) {
-        this.readEvent(this.buffer.slice(0, end.at));
-        this.buffer = this.buffer.slice(end.at + end.length);
-        end = nextBoundary(this.buffer);
+        this.readEvent(buffer.slice(from, end.at));
+        from = end.at + end.length;
+        end = nextBoundary(buffer, from);
       }
+      this.buffer = from === 0 ? buffer : buffer.slice(from);
     } catch (error) {
       // A reply the reader cannot follow is reported, never thrown into the agent's stream.
       this.failure = error;
@@ -172,13 +178,8 @@ export class StreamUsageReader {
   }
 
   private readEvent(text: string): void {
-    let name = "";
-    let data = "";
-    for (const line of text.split(/\r\n|\r|\n/)) {
-      if (line.startsWith("event:")) name = line.slice(6).trim();
-      else if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(5).trimStart();
-    }
-    if (data === "" || name === "ping") return;
+    const { name, data } = fields(text);
+    if (data === "" || IGNORED.has(name)) return;
     if (name === "message_stop") {
       this.sawStop = true;
       return;
@@ -195,6 +196,9 @@ export class StreamUsageReader {
         return;
       }
     }
+
+    // Only a tool call's block is of use; the others are not parsed.
+    if (name === "content_block_start" && !data.includes('"tool_use"')) return;
 
     const event = JSON.parse(data) as Record<string, any>;
     switch (name || event.type) {
@@ -240,9 +244,55 @@ export class StreamUsageReader {
   }
 }
 
-function nextBoundary(buffer: string): { at: number; length: number } | undefined {
-  const match = /\r\n\r\n|\n\n|\r\r/.exec(buffer);
+/**
+ * The blank line that ends the event starting at `from`. The API ends lines with `\n`; `\r\n`
+ * and `\r`, which SSE allows too, are looked for only in a buffer that has a `\r`.
+ */
+function nextBoundary(buffer: string, from: number): { at: number; length: number } | undefined {
+  if (buffer.indexOf("\r", from) === -1) {
+    const at = buffer.indexOf("\n\n", from);
+    return at === -1 ? undefined : { at, length: 2 };
+  }
+  BOUNDARY.lastIndex = from;
+  const match = BOUNDARY.exec(buffer);
   return match ? { at: match.index, length: match[0].length } : undefined;
+}
+
+/**
+ * An event's name and data. The API sends each event as `event: NAME` then one `data:` line,
+ * which is read without splitting; any other layout SSE allows is read line by line.
+ */
+function fields(text: string): { name: string; data: string } {
+  const newline = text.indexOf("\n");
+  if (
+    newline !== -1 &&
+    text.startsWith("event:") &&
+    text.startsWith("data:", newline + 1) &&
+    text.indexOf("\n", newline + 1) === -1 &&
+    text.indexOf("\r") === -1
+  ) {
+    return { name: text.slice(6, newline).trim(), data: text.slice(newline + 6).trimStart() };
+  }
+
+  let name = "";
+  let data = "";
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(5).trimStart();
+  }
+  return { name, data };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.byteLength;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
 }
 
 function parseInput(tool: OpenTool): unknown {

@@ -4,6 +4,7 @@ import type {
   StreamPipeOptions,
 } from "node:stream/web";
 
+import { overlay } from "./overlay.js";
 import type { StreamUsageReader } from "./stream.js";
 
 /** How a tapped stream ended. */
@@ -100,13 +101,18 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
       if (keepsBody) await cancelBody.call(body, reason);
     };
 
-    return patch(iterator, {
+    // A plain object, not the platform's iterator patched: writing methods onto a platform
+    // object costs more than the guard's whole check of the call.
+    return {
       next: () => observe(next() as Promise<Chunk>, cut),
       return: async (value?: unknown) => {
         const result = keepsBody ? await stop?.(value) : await stopped(() => stop?.(value), value);
         return result ?? { done: true, value: undefined };
       },
-    });
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   };
 
   const observedReader = (options?: unknown) => {
@@ -140,7 +146,7 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
     });
   };
 
-  patch(body, {
+  overlay(body, OBSERVED, {
     // Cancelling the body itself (to throw a reply away) ends it too; a body some reader holds
     // refuses to be cancelled, and reads on.
     cancel: (reason?: unknown) =>
@@ -157,6 +163,17 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
       fed().pipeThrough(pair, options),
   });
 }
+
+/** The body methods a tap replaces. */
+const OBSERVED: PropertyKey[] = [
+  "cancel",
+  Symbol.asyncIterator,
+  "values",
+  "getReader",
+  "tee",
+  "pipeTo",
+  "pipeThrough",
+];
 
 /** Replaces methods on one object; configurable, so another guard can wrap them again. */
 function patch<T extends object>(target: T, methods: Record<PropertyKey, unknown>): T {

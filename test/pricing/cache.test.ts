@@ -38,4 +38,17 @@ describe("catalogue lookups", () => {
     for (let i = 0; i < 100; i++) pricer.price("gpt-9", usage({ inputTokens: 1 }));
     expect(lookups()).toBe(1);
   });
+
+  it("start afresh past 10,000 model-day pairs, and price the same after", () => {
+    const pricer = createPricer();
+    const call = usage({ inputTokens: 1_000, outputTokens: 100 });
+    const first = pricer.price("claude-haiku-4-5", call, utc("2026-01-15"));
+
+    for (let day = 0; day < 10_000; day++) {
+      pricer.price("claude-haiku-4-5", call, utc("2026-01-16") + day * 86_400_000);
+    }
+    const before = lookups();
+    expect(pricer.price("claude-haiku-4-5", call, utc("2026-01-15"))).toEqual(first);
+    expect(lookups()).toBe(before + 1);
+  });
 });

@@ -115,4 +115,34 @@ describe("the stream usage reader", () => {
     expect(reader.readFailure).toBeInstanceOf(SyntaxError);
     expect(reader.usage()).toBeUndefined();
   });
+
+  test("reads events in any layout SSE allows, not only the API's own", () => {
+    // Data-only events, data split over lines, comments, CR line ends, and a server tool's
+    // block (not a tool call of the agent's).
+    const body = [
+      'data: {"type":"message_start","message":{"id":"msg_2","usage":{"input_tokens":7,',
+      'data: "output_tokens":1}}}',
+      "",
+      ": a comment line",
+      "event: content_block_start",
+      'data: {"type":"content_block_start","index":0,"content_block":{"type":"server_tool_use",' +
+        '"name":"web_search","input":{}}}',
+      "",
+      "event: content_block_start\r" +
+        'data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use",' +
+        '"name":"fetch_source","input":{"id":4}}}\r\r',
+      'data: {"type":"message_delta","usage":{"output_tokens":9}}',
+      "",
+      'data: {"type":"message_stop"}',
+      "",
+      "",
+    ].join("\n");
+
+    for (const size of [1, 5, 1_000]) {
+      const reader = readInPieces(body, size);
+      expect(reader.usage()).toMatchObject({ input_tokens: 7, output_tokens: 9 });
+      expect(reader.toolUses()).toEqual([{ name: "fetch_source", input: { id: 4 } }]);
+      expect(reader).toMatchObject({ id: "msg_2", stopped: true, readFailure: undefined });
+    }
+  });
 });
