@@ -20,6 +20,8 @@ import { startMockAnthropic } from "../src/testing/index.js";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const WARMUP = 200;
+/** Calls per block when measuring how far the round trip drifts during a run. */
+const BLOCK = 200;
 const REPLY = "A reply of a few dozen tokens, streamed in several chunks to the client.";
 
 // The same script is the server when forked with BENCH_SERVER set: it reports its URL and stops
@@ -132,6 +134,18 @@ function medianInterval(values: number[]): [number, number] {
   return [sorted[low]!, sorted[high]!];
 }
 
+/**
+ * The lowest and highest median of consecutive blocks of calls: how far the round trip itself
+ * moves over the run, the resolution of any figure that is not paired call by call.
+ */
+function drift(values: number[]): [number, number] {
+  const medians: number[] = [];
+  for (let at = 0; at + BLOCK <= values.length; at += BLOCK) {
+    medians.push(quantile(values.slice(at, at + BLOCK), 0.5));
+  }
+  return [Math.min(...medians), Math.max(...medians)];
+}
+
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (sorted.length - 1) * q;
@@ -158,5 +172,11 @@ for (const [name, call] of [
   row(`${name} agenttrace`, ...q(guardedTimes));
   row(`${name} added, paired`, ...q(added), ...medianInterval(added));
   row(`  SDK chain, paired`, ...q(chain), ...medianInterval(chain));
+  const [low, high] = drift(without);
+  console.log(
+    `${"  round trip's own drift".padEnd(24)}${ms(high - low)}` +
+      `   (medians of ${BLOCK}-call blocks without middleware: ${ms(low).trim()} to ` +
+      `${ms(high).trim()})`,
+  );
 }
 await server.close();
