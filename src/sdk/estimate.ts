@@ -130,7 +130,7 @@ export class PromptEstimator {
  */
 export function localPromptTokens(body: Readonly<Record<string, unknown>>): number {
   let tokens = 0;
-  for (const tool of asArray(body.tools)) tokens += remembered(tool);
+  for (const tool of asArray(body.tools)) tokens += chars(JSON.stringify(withoutMarker(tool)));
 
   const system = body.system;
   if (typeof system === "string") tokens += chars(system);
@@ -140,24 +140,6 @@ export function localPromptTokens(body: Readonly<Record<string, unknown>>): numb
     const content = (message as { content?: unknown }).content;
     if (typeof content === "string") tokens += chars(content);
     else for (const block of asArray(content)) tokens += blockTokens(block);
-  }
-  return tokens;
-}
-
-/**
- * Counts of tool definitions and documents, by the object sent. An agent sends the same tool list
- * and (re-attaching history) the same documents on every call, and these are counted by their
- * JSON: each is serialised once, not once per call it goes out with. Text, tool calls and tool
- * results are counted afresh each time, so a history edited in place is counted as it is now.
- */
-const counted = new WeakMap<object, number>();
-
-function remembered(value: unknown): number {
-  if (typeof value !== "object" || value === null) return 0;
-  let tokens = counted.get(value);
-  if (tokens === undefined) {
-    tokens = chars(JSON.stringify(withoutMarker(value)));
-    counted.set(value, tokens);
   }
   return tokens;
 }
@@ -181,7 +163,7 @@ function blockTokens(block: unknown): number {
       return IMAGE_TOKENS;
     default:
       // Documents, search results, server tool results: their JSON, without the cache marker.
-      return remembered(b);
+      return chars(JSON.stringify(withoutMarker(b)));
   }
 }
 

@@ -5,7 +5,6 @@ import { Guard } from "../../src/engine/guard.js";
 import { defaultPricer } from "../../src/pricing/index.js";
 import { guardMiddleware, type GuardMiddlewareOptions } from "../../src/sdk/index.js";
 import { startMockAnthropic, type MockAnthropicServer } from "../../src/testing/index.js";
-import { localPromptTokens } from "../../src/sdk/estimate.js";
 import { MODEL, words } from "./helpers.js";
 
 let server: MockAnthropicServer | undefined;
@@ -136,45 +135,5 @@ describe("the projected usage the growth policy sees", () => {
       await server.close();
     }
     server = undefined;
-  });
-});
-
-describe("the local count", () => {
-  test("serialises a tool list and a document once however often they are sent", () => {
-    let serialised = 0;
-    const tool = {
-      name: "fetch_source",
-      description: "Fetches one source by id. ".repeat(20),
-      toJSON() {
-        serialised++;
-        return { name: this.name, description: this.description };
-      },
-    };
-    const document = {
-      type: "document",
-      source: { type: "text", media_type: "text/plain", data: "A long source. ".repeat(200) },
-      toJSON() {
-        serialised++;
-        return { type: this.type, source: this.source };
-      },
-    };
-    const body = (turns: number) => ({
-      tools: [tool],
-      messages: Array.from({ length: turns }, (_, i) => ({
-        role: "user",
-        content: [document, { type: "text", text: `question ${i}` }],
-      })),
-    });
-
-    const toolTokens = Math.ceil(JSON.stringify(tool).length / 4);
-    const documentTokens = Math.ceil(JSON.stringify(document).length / 4);
-    const questionTokens = Math.ceil("question 0".length / 4);
-    expect(localPromptTokens(body(1))).toBe(toolTokens + documentTokens + questionTokens);
-
-    // Counts still add up per block sent, and nothing is serialised again.
-    serialised = 0;
-    const added = localPromptTokens(body(3)) - localPromptTokens(body(2));
-    expect(added).toBe(documentTokens + questionTokens);
-    expect(serialised).toBe(0);
   });
 });
