@@ -74,12 +74,18 @@ export class StreamUsageReader {
   }
 
   /** Feeds the next bytes of the body. Never throws. */
-  push(bytes: Uint8Array): void {
+  push(chunk: ArrayBufferView | ArrayBuffer | string): void {
     if (this.failure !== undefined) return;
+    const bytes = asBytes(chunk);
+    if (bytes === undefined) {
+      this.failure = new TypeError(`a stream chunk is not bytes: ${typeof chunk}`);
+      return;
+    }
 
     // Until message_start, events are read as they come: a stream is metered from it.
     if (this.start === undefined) return this.read(bytes);
-    this.pending.push(bytes);
+    // A copy: the consumer owns the chunk it read, and may reuse, clear or transfer it.
+    this.pending.push(bytes.slice());
     this.pendingBytes += bytes.byteLength;
   }
 
@@ -152,8 +158,13 @@ export class StreamUsageReader {
     const chunks = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    // One decode for all of them: each call into the decoder costs more than the bytes it reads.
-    this.read(chunks.length === 1 ? chunks[0]! : concat(chunks));
+
+    try {
+      // One decode for all: each call into the decoder costs more than the bytes it reads.
+      this.read(chunks.length === 1 ? chunks[0]! : concat(chunks));
+    } catch (error) {
+      this.failure = error;
+    }
   }
 
   /** Reads the complete events in these bytes at once. Never throws. */
@@ -281,6 +292,19 @@ function fields(text: string): { name: string; data: string } {
     else if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(5).trimStart();
   }
   return { name, data };
+}
+
+const encoder = new TextEncoder();
+
+/** A chunk as bytes: a fetch body yields `Uint8Array`s, a custom `fetch` may yield others. */
+function asBytes(chunk: unknown): Uint8Array | undefined {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === "string") return encoder.encode(chunk);
+  if (ArrayBuffer.isView(chunk)) {
+    return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  return undefined;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -5,6 +5,7 @@ import { Guard } from "../../src/engine/guard.js";
 import { defaultPricer } from "../../src/pricing/index.js";
 import { guardMiddleware, type GuardMiddlewareOptions } from "../../src/sdk/index.js";
 import { startMockAnthropic, type MockAnthropicServer } from "../../src/testing/index.js";
+import { localPromptTokens } from "../../src/sdk/estimate.js";
 import { MODEL, words } from "./helpers.js";
 
 let server: MockAnthropicServer | undefined;
@@ -135,5 +136,22 @@ describe("the projected usage the growth policy sees", () => {
       await server.close();
     }
     server = undefined;
+  });
+});
+
+describe("the local count", () => {
+  test("counts a history edited in place as it is now, not as it was first sent", () => {
+    const document = {
+      type: "document",
+      source: { type: "text", media_type: "text/plain", data: "a".repeat(400) },
+    };
+    const tool = { name: "lookup", input_schema: { type: "object", enum: ["a"] } };
+    const body = { tools: [tool], messages: [{ role: "user", content: [document] }] };
+    const before = localPromptTokens(body);
+
+    document.source.data = "a".repeat(40_000);
+    tool.input_schema.enum = Array.from({ length: 1_000 }, (_, i) => `value ${i}`);
+    // 39,600 more characters of document; a thousand enum values of 9 or more characters each.
+    expect(localPromptTokens(body) - before).toBeGreaterThan(9_900 + 2_000);
   });
 });
