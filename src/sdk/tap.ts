@@ -117,13 +117,14 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
 
   const observedReader = (options?: unknown) => {
     const target = getReader.call(body, options);
-    const read = target.read.bind(target);
+    // A BYOB reader's `read(view)` takes the view to fill; the reader copies what it keeps.
+    const read = target.read.bind(target) as (...args: unknown[]) => Promise<Chunk>;
     const cancel = target.cancel.bind(target);
     const releaseLock = target.releaseLock.bind(target);
     let released = false;
 
     return patch(target, {
-      read: () => observe(read() as Promise<Chunk>, cancel, () => released),
+      read: (...args: unknown[]) => observe(read(...args), cancel, () => released),
       cancel: (reason?: unknown) => stopped(() => cancel(reason), reason),
       releaseLock: () => {
         released = true;

@@ -110,4 +110,30 @@ describe("a streamed call", () => {
     ]);
     expect(events.middlewareError).toEqual([]);
   });
+
+  test("read by a BYOB reader into one reused buffer is recorded exactly", async () => {
+    const server = await start({ respond: [reply] });
+    const { guard, client, events } = harness(server);
+
+    const run = await guard.run("agent", async (run) => {
+      const response = await client.messages.create(ask).asResponse();
+      const reader = response.body!.getReader({ mode: "byob" });
+      let text = "";
+      const decoder = new TextDecoder();
+      let buffer = new ArrayBuffer(64);
+      for (;;) {
+        const chunk = await reader.read(new Uint8Array(buffer));
+        if (chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+        buffer = chunk.value.buffer as ArrayBuffer;
+      }
+      expect(text).toContain("event: message_stop");
+      return run;
+    });
+
+    expect(run.records()).toMatchObject([
+      { partial: false, usage: { inputTokens: 30, outputTokens: 15 } },
+    ]);
+    expect(events.middlewareError).toEqual([]);
+  });
 });
