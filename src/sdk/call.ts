@@ -36,7 +36,8 @@ export class GuardedCall {
   private readonly tags: Record<string, string>;
   /** The series the call belongs to, for cache projection: its step and model. */
   private readonly key: string;
-  private readonly retry: number;
+  /** The SDK's attempt number is read only for a failed attempt, the one event that names it. */
+  private readonly headers: Headers;
   private estimate!: PromptEstimate;
   private ticket!: Ticket;
   private startedAt = 0;
@@ -52,7 +53,7 @@ export class GuardedCall {
     this.run = context.run;
     this.tags = callTags(context);
     this.key = `${context.step ?? ""}\u0000${call.model}`;
-    this.retry = Number(request.headers.get("x-stainless-retry-count") ?? 0) || 0;
+    this.headers = request.headers;
   }
 
   /**
@@ -203,7 +204,7 @@ export class GuardedCall {
     const event: AttemptFailedEvent = {
       run: this.run,
       model: this.call.model,
-      retry: this.retry,
+      retry: Number(this.headers.get("x-stainless-retry-count") ?? 0) || 0,
       latencyMs: Math.max(0, guard.clock.now() - this.startedAt),
       ...outcome,
     };
