@@ -1,4 +1,6 @@
 import { AgentTraceError, isAgentTraceError } from "../errors.js";
+import type { Run } from "../run/run.js";
+import { currentContext } from "./context.js";
 
 /** When a policy acted: before a call was sent, or after a call completed. */
 export type TripPoint = "before_call" | "after_call";
@@ -60,6 +62,35 @@ export class RepeatedToolCallError extends PolicyViolationError {}
 export function isPolicyViolationError(value: unknown): value is PolicyViolationError {
   return isAgentTraceError(value) && "policy" in value && "when" in value;
 }
+
+/**
+ * The policy error behind an error the SDK threw, if there is one. `client.messages.create` throws
+ * the guard's error as it is; `client.messages.stream()` wraps errors in an `AnthropicError` whose
+ * `cause` holds it. Walks the `cause` chain, so agent code can handle both the same way. A call
+ * aborted by its run's signal (`currentSignal`) because the run was stopped fails in the SDK with
+ * a plain abort error: inside that run, it answers the run's trip.
+ */
+export function violationOf(error: unknown): PolicyViolationError | undefined {
+  const seen = new Set<unknown>();
+  let current = error;
+  while (typeof current === "object" && current !== null && !seen.has(current)) {
+    if (isPolicyViolationError(current)) return current;
+    seen.add(current);
+    current = (current as { cause?: unknown }).cause;
+  }
+
+  const run = currentContext()?.run;
+  return run && isAbortError(error) ? tripsOfRuns.get(run) : undefined;
+}
+
+/** The error of an aborted request: the SDK's `APIUserAbortError`, or the platform's. */
+export function isAbortError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "APIUserAbortError" || name === "AbortError";
+}
+
+/** The trip that stopped each run (in `throw` mode), for `violationOf` inside the run. */
+export const tripsOfRuns = new WeakMap<Run, PolicyViolationError>();
 
 const kinds = {
   BudgetExceededError,

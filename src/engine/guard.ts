@@ -18,8 +18,10 @@ import { Budgets, type BudgetHeadroom, type Held } from "./budgets.js";
 import { runWithContext } from "./context.js";
 import { SafeEmitter } from "./emitter.js";
 import {
-  isPolicyViolationError,
+  isAbortError,
+  tripsOfRuns,
   violationError,
+  violationOf,
   type PolicyViolationError,
   type TripPoint,
 } from "./errors.js";
@@ -154,9 +156,12 @@ export class Guard extends SafeEmitter<GuardEvents> {
       this.finishRun(run);
       return value;
     } catch (error) {
-      const outcome = isPolicyViolationError(error) ? "tripped" : "failed";
-      this.finishRun(run, outcome, messageOf(error));
-      throw error;
+      // The SDK throws a plain abort error for a call whose signal the trip aborted
+      // (`currentSignal`): the run's own trip is what stopped it, and is what `run` throws.
+      const trip = this.enforcing ? this.states.get(run)?.trip : undefined;
+      const violation = violationOf(error) ?? (trip && isAbortError(error) ? trip : undefined);
+      this.finishRun(run, violation ? "tripped" : "failed", messageOf(violation ?? error));
+      throw violation && !violationOf(error) ? violation : error;
     }
   }
 
@@ -337,6 +342,11 @@ export class Guard extends SafeEmitter<GuardEvents> {
     call: number,
     step?: string,
   ): PolicyViolationError {
+    // A stopped run has one trip: a call that was in flight when it stopped finds the pattern
+    // again as it is recorded, which is not news. (In `emit` mode every later trip is announced:
+    // each says a call would have been refused.)
+    if (state.trip && this.onViolation === "throw") return state.trip;
+
     const details = { ...verdict, runId: run.id, run: run.name, when, call };
     if (step !== undefined) Object.assign(details, { step });
     const error = violationError(verdict.kind, verdict.message, details);
@@ -344,7 +354,10 @@ export class Guard extends SafeEmitter<GuardEvents> {
     // The first trip is the one that stopped the run; later ones only add events.
     if (!state.trip) {
       state.trip = error;
-      if (this.onViolation === "throw") state.abort.abort(error);
+      if (this.onViolation === "throw") {
+        tripsOfRuns.set(run, error);
+        state.abort.abort(error);
+      }
     }
     this.emit("trip", { run, error, when });
     return error;

@@ -92,5 +92,7 @@ describe("runs in flight together", () => {
     expect(run.summary()).toMatchObject({ outcome: "tripped", calls: 2, partial_calls: 1 });
     expect(run.records().find((r) => r.partial)!.usage.outputTokens).toBeLessThan(100);
     expect(events.streamCut).toHaveLength(1);
+    // The cut stream's record finds the same pattern: the run was stopped once, and says so once.
+    expect(events.trip).toHaveLength(1);
   });
 });
