@@ -46,33 +46,38 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
     await handlers.finish(reader, end).catch(() => undefined);
   };
 
-  // What every read of the body goes through; `cancel` stops the body at its source. A chunk
+  // What every read of one reader goes through; `cancel` stops the body at its source. A chunk
   // passes straight on: only the end and a cut wait for `finish`. A read refused because its
-  // reader had let go of the body (`detached`) says nothing about the body, which reads on.
-  const observe = (
-    read: Promise<Chunk>,
+  // reader had let go of the body (`detached`) says nothing about the body, which reads on. The
+  // handlers are made once per reader, not once per chunk.
+  const observer = (
     cancel: (reason: unknown) => Promise<unknown>,
     detached: () => boolean = () => false,
-  ) =>
-    read.then(
-      (chunk): Chunk | Promise<Chunk> => {
-        if (ended) return chunk;
-        if (chunk.done) {
-          reader.end();
-          return finish({ kind: "complete" }).then(() => chunk);
-        }
+  ) => {
+    const onChunk = (chunk: Chunk): Chunk | Promise<Chunk> => {
+      if (ended) return chunk;
+      if (chunk.done) {
+        reader.end();
+        return finish({ kind: "complete" }).then(() => chunk);
+      }
 
-        reader.push(chunk.value);
-        const cut = safely(() => handlers.check(reader));
-        if (!cut) return chunk;
-        cancel(cut).catch(() => undefined);
-        return finish({ kind: "cut", error: cut }).then(() => Promise.reject(cut));
-      },
-      (error: unknown) => {
-        if (detached()) return Promise.reject(error);
-        return finish({ kind: "failed", error }).then(() => Promise.reject(error));
-      },
-    );
+      reader.push(chunk.value);
+      let cut: Error | undefined;
+      try {
+        cut = handlers.check(reader);
+      } catch {
+        // The guard's own failure never breaks the agent's stream; the reply goes on uncut.
+      }
+      if (!cut) return chunk;
+      cancel(cut).catch(() => undefined);
+      return finish({ kind: "cut", error: cut }).then(() => Promise.reject(cut));
+    };
+    const onError = (error: unknown): Promise<never> => {
+      if (detached()) return Promise.reject(error);
+      return finish({ kind: "failed", error }).then(() => Promise.reject(error));
+    };
+    return (read: Promise<Chunk>) => read.then(onChunk, onError);
+  };
 
   // The consumer stopped reading: the body is done with, even when stopping it fails because it
   // had already failed (the error is the consumer's to see).
@@ -101,10 +106,12 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
       if (keepsBody) await cancelBody.call(body, reason);
     };
 
+    const observe = observer(cut);
+
     // A plain object, not the platform's iterator patched: writing methods onto a platform
     // object costs more than the guard's whole check of the call.
     return {
-      next: () => observe(next() as Promise<Chunk>, cut),
+      next: () => observe(next() as Promise<Chunk>),
       return: async (value?: unknown) => {
         const result = keepsBody ? await stop?.(value) : await stopped(() => stop?.(value), value);
         return result ?? { done: true, value: undefined };
@@ -122,9 +129,10 @@ export function tapStream(body: Body, reader: StreamUsageReader, handlers: TapHa
     const cancel = target.cancel.bind(target);
     const releaseLock = target.releaseLock.bind(target);
     let released = false;
+    const observe = observer(cancel, () => released);
 
     return patch(target, {
-      read: (...args: unknown[]) => observe(read(...args), cancel, () => released),
+      read: (...args: unknown[]) => observe(read(...args)),
       cancel: (reason?: unknown) => stopped(() => cancel(reason), reason),
       releaseLock: () => {
         released = true;
@@ -186,13 +194,4 @@ function patch<T extends object>(target: T, methods: Record<PropertyKey, unknown
     });
   }
   return target;
-}
-
-function safely<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    // The guard's own failure never breaks the agent's stream; the reply goes on uncut.
-    return undefined;
-  }
 }
