@@ -71,6 +71,15 @@ export function isPolicyViolationError(value: unknown): value is PolicyViolation
  * a plain abort error: inside that run, it answers the run's trip.
  */
 export function violationOf(error: unknown): PolicyViolationError | undefined {
+  const found = violationInChain(error);
+  if (found) return found;
+
+  const run = currentContext()?.run;
+  return run && isAbortError(error) ? tripsOfRuns.get(run) : undefined;
+}
+
+/** The policy error in an error's `cause` chain, if there is one. */
+export function violationInChain(error: unknown): PolicyViolationError | undefined {
   const seen = new Set<unknown>();
   let current = error;
   while (typeof current === "object" && current !== null && !seen.has(current)) {
@@ -78,9 +87,7 @@ export function violationOf(error: unknown): PolicyViolationError | undefined {
     seen.add(current);
     current = (current as { cause?: unknown }).cause;
   }
-
-  const run = currentContext()?.run;
-  return run && isAbortError(error) ? tripsOfRuns.get(run) : undefined;
+  return undefined;
 }
 
 /** The error of an aborted request: the SDK's `APIUserAbortError`, or the platform's. */

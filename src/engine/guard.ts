@@ -21,7 +21,7 @@ import {
   isAbortError,
   tripsOfRuns,
   violationError,
-  violationOf,
+  violationInChain,
   type PolicyViolationError,
   type TripPoint,
 } from "./errors.js";
@@ -156,12 +156,14 @@ export class Guard extends SafeEmitter<GuardEvents> {
       this.finishRun(run);
       return value;
     } catch (error) {
-      // The SDK throws a plain abort error for a call whose signal the trip aborted
-      // (`currentSignal`): the run's own trip is what stopped it, and is what `run` throws.
+      // The policy error, however the SDK carried it: as it is, as the `cause` of its own error
+      // (`messages.stream()`), or, for a call whose signal the trip aborted (`currentSignal`),
+      // as a plain abort error, which this run's own trip explains. (The context here is the
+      // caller's, not the run's: `violationOf` would consult the wrong run.)
       const trip = this.enforcing ? this.states.get(run)?.trip : undefined;
-      const violation = violationOf(error) ?? (trip && isAbortError(error) ? trip : undefined);
+      const violation = violationInChain(error) ?? (trip && isAbortError(error) ? trip : undefined);
       this.finishRun(run, violation ? "tripped" : "failed", messageOf(violation ?? error));
-      throw violation && !violationOf(error) ? violation : error;
+      throw violation ?? error;
     }
   }
 

@@ -3,6 +3,9 @@
 import { describe, expect, test } from "vitest";
 
 import { isCallLimitError, type PolicyViolationError } from "../../src/engine/errors.js";
+import { Guard } from "../../src/engine/guard.js";
+import { defaultPricer } from "../../src/pricing/index.js";
+import type { RunSummary } from "../../src/run/summary.js";
 import { currentSignal, violationOf } from "../../src/sdk/index.js";
 import { useMockServer } from "../testing/helpers.js";
 import { harness, MODEL } from "./helpers.js";
@@ -44,7 +47,7 @@ describe("a run stopped by a policy", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  test("through messages.stream(): the run ends tripped, and the SDK's error holds the policy's", async () => {
+  test("through messages.stream(): the run ends tripped, with the policy's error unwrapped", async () => {
     const server = await start({ respond: () => ({ content: "ok" }) });
     const { guard, client, events } = harness(server, { maxCalls: 1 });
 
@@ -54,7 +57,7 @@ describe("a run stopped by a policy", () => {
       })
       .catch((error: unknown) => error);
 
-    expect(isCallLimitError(violationOf(failure))).toBe(true);
+    expect(isCallLimitError(failure)).toBe(true);
     expect(events.runEnd![0]!.summary).toMatchObject({ outcome: "tripped", calls: 1 });
   });
 
@@ -71,5 +74,73 @@ describe("a run stopped by a policy", () => {
     expect(violationOf(failure)).toBeUndefined();
     expect(failure).toMatchObject({ name: "APIUserAbortError" });
     expect(events.runEnd![0]!.summary).toMatchObject({ outcome: "failed" });
+  });
+
+  test("nested in a stopped run, a run of its own ends by its own trip, or fails", async () => {
+    const server = await start({ respond: () => ({ content: "ok" }) });
+    const { guard, client, events } = harness(server, { maxCalls: 1 });
+    const aborted = new AbortController();
+    aborted.abort();
+    let innerTrip: PolicyViolationError | undefined;
+    const failures: unknown[] = [];
+
+    await guard
+      .run("outer", async () => {
+        await client.messages.create(ask);
+        await client.messages.create(ask).catch(() => undefined);
+
+        // An abort of the agent's own in a run that was not stopped: that run failed.
+        failures.push(
+          await guard
+            .run("aborted", () => client.messages.create(ask, { signal: aborted.signal }))
+            .catch((error: unknown) => error),
+        );
+        // A run stopped by its own limit, then aborted by its own signal: its own trip.
+        failures.push(
+          await guard
+            .run("tripped", async (run) => {
+              await client.messages.create(ask, { signal: currentSignal(guard) });
+              await client.messages.create(ask).catch(() => undefined);
+              innerTrip = guard.tripOf(run);
+              await client.messages.create(ask, { signal: currentSignal(guard) });
+            })
+            .catch((error: unknown) => error),
+        );
+      })
+      .catch(() => undefined);
+
+    const outcome = (name: string) =>
+      events.runEnd!.find((e) => e.run.name === name)!.summary.outcome;
+    expect(outcome("aborted")).toBe("failed");
+    expect(failures[0]).toMatchObject({ name: "APIUserAbortError" });
+    expect(outcome("tripped")).toBe("tripped");
+    expect(innerTrip).toMatchObject({ run: "tripped" });
+    expect(failures[1]).toBe(innerTrip);
+  });
+
+  test("a run of another guard nested in a stopped run is not stopped by it", async () => {
+    const server = await start({ respond: () => ({ content: "ok" }) });
+    const { guard, client } = harness(server, { maxCalls: 1 });
+    const other = new Guard({ policy: {}, pricer: defaultPricer });
+    const ends: RunSummary[] = [];
+    other.on("runEnd", ({ summary }) => void ends.push(summary));
+    const abort = Object.assign(new Error("the user cancelled"), { name: "AbortError" });
+    let inside: PolicyViolationError | undefined;
+
+    await guard
+      .run("stopped", async () => {
+        await client.messages.create(ask);
+        await client.messages.create(ask).catch(() => undefined);
+        await other
+          .run("other", () => {
+            inside = violationOf(abort);
+            throw abort;
+          })
+          .catch(() => undefined);
+      })
+      .catch(() => undefined);
+
+    expect(inside).toBeUndefined();
+    expect(ends).toMatchObject([{ run: "other", outcome: "failed" }]);
   });
 });
