@@ -71,15 +71,17 @@ export function isPolicyViolationError(value: unknown): value is PolicyViolation
  * a plain abort error: inside that run, it answers the run's trip.
  */
 export function violationOf(error: unknown): PolicyViolationError | undefined {
-  const found = violationInChain(error);
-  if (found) return found;
-
-  const run = currentContext()?.run;
-  return run && isAbortError(error) ? tripsOfRuns.get(run) : undefined;
+  return violationIn(error, currentContext()?.run);
 }
 
-/** The policy error in an error's `cause` chain, if there is one. */
-export function violationInChain(error: unknown): PolicyViolationError | undefined {
+/**
+ * `violationOf` for an error thrown in `run`: the policy error in its `cause` chain, or for an
+ * abort error, the trip that stopped `run` (in `throw` mode, where a trip aborts the run's signal).
+ */
+export function violationIn(
+  error: unknown,
+  run: Run | undefined,
+): PolicyViolationError | undefined {
   const seen = new Set<unknown>();
   let current = error;
   while (typeof current === "object" && current !== null && !seen.has(current)) {
@@ -87,7 +89,7 @@ export function violationInChain(error: unknown): PolicyViolationError | undefin
     seen.add(current);
     current = (current as { cause?: unknown }).cause;
   }
-  return undefined;
+  return run && isAbortError(error) ? tripsOfRuns.get(run) : undefined;
 }
 
 /** The error of an aborted request: the SDK's `APIUserAbortError`, or the platform's. */

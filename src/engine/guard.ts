@@ -18,10 +18,9 @@ import { Budgets, type BudgetHeadroom, type Held } from "./budgets.js";
 import { runWithContext } from "./context.js";
 import { SafeEmitter } from "./emitter.js";
 import {
-  isAbortError,
   tripsOfRuns,
   violationError,
-  violationInChain,
+  violationIn,
   type PolicyViolationError,
   type TripPoint,
 } from "./errors.js";
@@ -159,9 +158,8 @@ export class Guard extends SafeEmitter<GuardEvents> {
       // The policy error, however the SDK carried it: as it is, as the `cause` of its own error
       // (`messages.stream()`), or, for a call whose signal the trip aborted (`currentSignal`),
       // as a plain abort error, which this run's own trip explains. (The context here is the
-      // caller's, not the run's: `violationOf` would consult the wrong run.)
-      const trip = this.enforcing ? this.states.get(run)?.trip : undefined;
-      const violation = violationInChain(error) ?? (trip && isAbortError(error) ? trip : undefined);
+      // caller's, not the run's, so the run is named.)
+      const violation = violationIn(error, run);
       this.finishRun(run, violation ? "tripped" : "failed", messageOf(violation ?? error));
       throw violation ?? error;
     }
