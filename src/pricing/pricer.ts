@@ -25,8 +25,6 @@ export interface PricerOptions {
 interface Resolved {
   listed: ListedPrice;
   byMode: Map<string, ModelRates | string>;
-  /** The rates with no service tier, speed or residency given, once asked for. */
-  standard?: ModelRates | string;
 }
 
 /** The day key of a call with no time: the newest prices. */
@@ -68,11 +66,9 @@ class CataloguePricer implements Pricer {
     const resolved = this.#resolved(model, day);
     if (typeof resolved === "string") return resolved;
 
-    // Nested maps and no key built for the standard mode: this runs on every call, twice.
+    // No key is built for the standard mode (none given): this runs on every call, twice.
     const standard =
       mode.serviceTier === undefined && mode.speed === undefined && mode.inferenceGeo === undefined;
-    if (standard && resolved.standard !== undefined) return resolved.standard;
-
     const modeKey = standard ? "" : `${mode.serviceTier}\n${mode.speed}\n${mode.inferenceGeo}`;
     let rates = resolved.byMode.get(modeKey);
     if (rates === undefined) {
@@ -80,7 +76,6 @@ class CataloguePricer implements Pricer {
       rates =
         typeof multiplier === "string" ? multiplier : toModelRates(resolved.listed, multiplier);
       resolved.byMode.set(modeKey, rates);
-      if (standard) resolved.standard = rates;
     }
     return rates;
   }
